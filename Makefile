@@ -1,0 +1,111 @@
+# Build of the informer extension (PGXS), its standalone core library and
+# test runner, and the optional CUDA module.
+#
+#   make                  informer.so, the SQL script, informer_cuda.so if nvcc is found
+#   make install          into the server given by PG_CONFIG
+#   make core-check       core library + unit tests, no PostgreSQL needed
+#   make USE_CUDA=0       never build the CUDA module
+#   bash test/run.sh      every test against a throwaway cluster
+
+EXTENSION  = informer
+EXTVERSION = $(shell sed -n "s/^default_version *= *'\(.*\)'/\1/p" informer.control)
+PG_CONFIG ?= $(firstword $(wildcard /usr/lib/postgresql/15/bin/pg_config) pg_config)
+
+CORE_SRCS = $(sort $(wildcard src/core/*.c))
+PG_SRCS   = $(sort $(wildcard src/pg/*.c))
+CORE_OBJS = $(CORE_SRCS:.c=.o)
+
+MODULE_big = informer
+OBJS       = $(CORE_OBJS) $(PG_SRCS:.c=.o)
+
+# The install script is assembled from one file per subsystem, in name order.
+SQL_PARTS  = $(sort $(wildcard sql/src/*.sql))
+DATA_built = sql/$(EXTENSION)--$(EXTVERSION).sql
+DATA       = $(filter-out $(DATA_built),$(wildcard sql/$(EXTENSION)--*--*.sql))
+
+OPTFLAGS  ?= -O2
+BLAS_LIBS ?= -lopenblas
+PG_CPPFLAGS = -Isrc/core -Isrc/pg
+PG_CFLAGS   = $(OPTFLAGS)
+SHLIB_LINK  = $(BLAS_LIBS) -lm -ldl
+EXTRA_CLEAN = $(DATA_built) build
+
+# JIT inlining of numerical code buys nothing; skip the LLVM bitcode.
+override with_llvm = no
+
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+include $(PGXS)
+
+# src/core is portable C11; the server's flags ban declarations after
+# statements, a C89 habit that core code need not follow.
+CORE_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -Wno-declaration-after-statement
+$(CORE_OBJS): CFLAGS += $(CORE_CFLAGS)
+
+$(DATA_built): $(SQL_PARTS) informer.control
+	cat $(SQL_PARTS) > $@
+
+# ---- standalone core library and unit tests (no PostgreSQL headers) ----
+
+BUILD        = build
+CORE_CC     ?= $(CC)
+CORE_WARN    = -Wall -Wextra -Werror -Wno-unused-parameter
+CORE_FLAGS   = -std=c11 -D_POSIX_C_SOURCE=200809L $(OPTFLAGS) -g $(CORE_WARN) -Isrc/core $(CORE_EXTRA)
+CORE_LIB     = $(BUILD)/libinformer_core.a
+CORE_LOBJS   = $(patsubst src/core/%.c,$(BUILD)/core/%.o,$(CORE_SRCS))
+TEST_SRCS    = $(sort $(wildcard test/core/test_*.c))
+TEST_RUNNER  = $(BUILD)/core_tests
+
+$(BUILD)/core/%.o: src/core/%.c $(wildcard src/core/*.h)
+	@mkdir -p $(dir $@)
+	$(CORE_CC) $(CORE_FLAGS) -c -o $@ $<
+
+$(CORE_LIB): $(CORE_LOBJS)
+	rm -f $@
+	ar rcs $@ $^
+
+# Each TEST(name) in test/core/test_*.c is registered by this generated list.
+$(BUILD)/tests.inc: $(TEST_SRCS)
+	@mkdir -p $(BUILD)
+	sed -n 's/^TEST(\([a-z0-9_]*\)).*/T(\1)/p' $(TEST_SRCS) > $@
+
+$(TEST_RUNNER): $(TEST_SRCS) test/core/runner.c test/core/unit.h $(BUILD)/tests.inc $(CORE_LIB)
+	$(CORE_CC) $(CORE_FLAGS) -Itest/core -I$(BUILD) -o $@ test/core/runner.c $(TEST_SRCS) \
+		$(CORE_LIB) $(BLAS_LIBS) -lm -lpthread
+
+.PHONY: core core-check
+core: $(CORE_LIB) $(TEST_RUNNER)
+
+core-check: core
+	$(TEST_RUNNER)
+
+# ---- optional CUDA module, loaded with dlopen by the process that needs it ----
+
+NVCC     ?= $(firstword $(wildcard /usr/local/cuda/bin/nvcc) $(shell command -v nvcc 2>/dev/null))
+USE_CUDA ?= $(if $(NVCC),1,0)
+CUDA_HOME ?= $(patsubst %/bin/nvcc,%,$(NVCC))
+CUDA_ARCH ?= -gencode arch=compute_80,code=sm_80 -gencode arch=compute_90,code=sm_90 \
+             -gencode arch=compute_90,code=compute_90
+CUDA_SRCS = $(sort $(wildcard src/cuda/*.cu))
+CUDA_MOD  = informer_cuda$(DLSUFFIX)
+
+ifeq ($(USE_CUDA),1)
+all: $(CUDA_MOD)
+install: install-cuda
+endif
+
+$(BUILD)/cuda/%.o: src/cuda/%.cu $(wildcard src/cuda/*.h src/cuda/*.cuh src/core/*.h)
+	@mkdir -p $(dir $@)
+	$(NVCC) -O2 -std=c++17 $(CUDA_ARCH) -Xcompiler -fPIC,-Wall -Isrc/core -Isrc/cuda -c -o $@ $<
+
+$(CUDA_MOD): $(patsubst src/cuda/%.cu,$(BUILD)/cuda/%.o,$(CUDA_SRCS))
+	$(CXX) -shared -o $@ $^ -L$(CUDA_HOME)/lib64 -Wl,-rpath,$(CUDA_HOME)/lib64 \
+		-lcublas -lcudart_static -ldl -lrt -lpthread -lstdc++
+
+.PHONY: install-cuda
+install-cuda: $(CUDA_MOD)
+	$(INSTALL_SHLIB) $(CUDA_MOD) '$(DESTDIR)$(pkglibdir)/$(CUDA_MOD)'
+
+clean: clean-informer
+.PHONY: clean-informer
+clean-informer:
+	rm -f $(CUDA_MOD)

@@ -1,0 +1,22 @@
+/*
+ * informer.h -- declarations shared by the PostgreSQL side of informer:
+ * settings (GUCs) and helpers that several SQL-callable files use.
+ */
+#ifndef INFORMER_PG_H
+#define INFORMER_PG_H
+
+#include "postgres.h"
+#include "utils/array.h"
+
+/* settings, defined in informer.c */
+extern char *informer_database;
+extern int	informer_launcher_naptime;
+
+/* launcher.c */
+extern void informer_register_launcher(void);
+
+/* rpcset_sql.c: an int4[] as a palloc'd, sorted, duplicate-free id array */
+extern int32 *informer_array_to_rpcset(ArrayType *arr, const char *argname, int *nids);
+extern ArrayType *informer_rpcset_to_array(const int32 *ids, int nids);
+
+#endif
