@@ -9,6 +9,9 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 REPO=$PWD
+# real data sets (../shared/data beside the checkout, unless given)
+INFORMER_DATA=${INFORMER_DATA:-$(cd "$REPO/.." && pwd)/shared/data}
+export INFORMER_DATA
 [ "${SKIP_DEPS:-0}" = 1 ] || bash test/lib/deps.sh || exit 1
 . test/lib/cluster.sh
 
