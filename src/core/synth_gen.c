@@ -60,7 +60,7 @@ draw_chains(SynthGen *g, int32_t tree, int64_t bucket, uint64_t count, uint64_t 
 	{
 		SynthRng	rng;
 
-		synth_rng_seed(&rng, g->p.seed, key ^ synth_mix(i));
+		synth_rng_seed(&rng, g->p.seed, key + i);
 		uint64_t	chain_id = synth_rng_next(&rng);
 		int64_t		ts0 = t0 + (int64_t) (synth_rng_uniform(&rng) * room);
 
