@@ -46,7 +46,7 @@ LANGUAGE plpgsql IMMUTABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    usecs float8;
+    usecs text;
 BEGIN
     IF typ OPERATOR(pg_catalog.=) ANY ('{timestamptz,timestamp}'::regtype[]) THEN
         IF time_unit IS NOT NULL THEN
@@ -57,7 +57,7 @@ BEGIN
         END IF;
         RETURN format('%I::timestamptz', col);
     END IF;
-    usecs := CASE time_unit WHEN 's' THEN 1e6 WHEN 'ms' THEN 1e3 WHEN 'us' THEN 1 WHEN 'ns' THEN 1e-3 END;
+    usecs := CASE time_unit WHEN 's' THEN '1000000' WHEN 'ms' THEN '1000' WHEN 'us' THEN '1' WHEN 'ns' THEN '0.001' END;
     IF usecs IS NULL THEN
         RAISE EXCEPTION 'time_unit must be one of s, ms, us or ns for a numeric start time'
             USING ERRCODE = 'invalid_parameter_value',
@@ -65,7 +65,9 @@ BEGIN
                                   coalesce(quote_literal(time_unit), 'NULL')),
                   HINT = 'OpenTelemetry start times are Unix nanoseconds (ns), Jaeger''s microseconds (us).';
     END IF;
-    RETURN format('(''epoch''::timestamptz OPERATOR(pg_catalog.+) ((%I::float8 OPERATOR(pg_catalog.*) %s) OPERATOR(pg_catalog.*) interval ''1 microsecond''))',
+    -- whole microseconds in exact numeric first: a float8 of Unix nanoseconds
+    -- is only good to about 256 ns and can round into the next millisecond
+    RETURN format('(''epoch''::timestamptz OPERATOR(pg_catalog.+) (pg_catalog.floor(%I::numeric OPERATOR(pg_catalog.*) %s)::float8 OPERATOR(pg_catalog.*) interval ''1 microsecond''))',
                   col, usecs);
 END
 $$;
