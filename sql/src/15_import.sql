@@ -111,10 +111,16 @@ DECLARE
     qualified text;
 BEGIN
     IF rel IS NOT NULL THEN
-        PERFORM informer._check_column(rel, 'ts', 'timestamp', '{timestamptz}', 'timestamptz');
-        PERFORM informer._check_column(rel, 'chain_id', 'chain id', '{text}', 'text');
-        PERFORM informer._check_column(rel, 'src', 'source', '{text}', 'text');
-        PERFORM informer._check_column(rel, 'dst', 'destination', '{text}', 'text');
+        IF (SELECT count(*) FROM pg_attribute a
+             WHERE a.attrelid OPERATOR(pg_catalog.=) rel AND NOT a.attisdropped
+               AND (a.attname, a.atttypid) IN (('ts', 'timestamptz'::regtype), ('chain_id', 'text'::regtype),
+                                               ('src', 'text'::regtype), ('dst', 'text'::regtype)))
+           OPERATOR(pg_catalog.<>) 4 THEN
+            RAISE EXCEPTION 'table % is not an RPC log table', rel
+                USING ERRCODE = 'wrong_object_type',
+                      DETAIL = 'An RPC log table has the columns ts timestamptz, chain_id text, src text and dst text.',
+                      HINT = 'Name a table that does not exist yet, and it is created with these columns.';
+        END IF;
         IF NOT has_table_privilege(rel, 'INSERT') THEN
             RAISE EXCEPTION 'permission denied for table %', rel
                 USING ERRCODE = 'insufficient_privilege',

@@ -1,5 +1,6 @@
 -- informer_import_spans on a hand-made trace: one RPC per span whose parent
 -- is in the same trace, parent's service.operation -> child's.
+SET timezone = 'UTC';
 
 CREATE TABLE spans (trace_id text, span_id text, parent_span_id text,
                     service text, operation text, start_time timestamptz);
@@ -74,3 +75,4 @@ SELECT count(*) AS rows_after_role FROM rpc_log;
 
 DROP TABLE spans, rpc_log, "My Spans", "Imported RPCs";
 DROP ROLE informer_importer;
+RESET timezone;

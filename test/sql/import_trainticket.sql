@@ -2,6 +2,7 @@
 -- of TrainTicket (4,890 spans, 71 traces).  The data set ships the parent ->
 -- child calls its curators derived from the same spans; the import must give
 -- exactly those rows.  Counts below were checked with a separate script.
+SET timezone = 'UTC';
 \getenv data INFORMER_DATA
 \set spans_cmd 'xz -dc ' :data '/trainticket-nezha-2023-01-29/normal_phase_08_50_spans.csv.xz'
 \set calls_cmd 'xz -dc ' :data '/trainticket-nezha-2023-01-29/normal_phase_08_50_rpc_calls.csv.xz'
@@ -49,3 +50,4 @@ SELECT count(DISTINCT (src, dst)) AS cross_rpcs, max(n) AS most_calls_in_a_chain
 
 DROP VIEW tt_mine, tt_theirs, tt_span_view;
 DROP TABLE tt_spans, tt_ref, tt_rpc, tt_cross;
+RESET timezone;
