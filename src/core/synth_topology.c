@@ -123,6 +123,16 @@ synth_topology_find_rpc(const SynthTopology *t, int32_t src, int32_t dst)
 }
 
 static void
+hash_put(SynthTopology *t, int32_t id)
+{
+	uint32_t	i = rpc_slot(t->hash_cap, t->rpc_src[id], t->rpc_dst[id]);
+
+	while (t->hash[i] >= 0)
+		i = (i + 1) & (t->hash_cap - 1);
+	t->hash[i] = id;
+}
+
+static void
 rehash(SynthTopology *t, uint32_t cap)
 {
 	if (t->hash)
@@ -131,13 +141,7 @@ rehash(SynthTopology *t, uint32_t cap)
 	t->hash = t->mem.alloc(t->mem.ctx, cap * sizeof(int32_t));
 	memset(t->hash, 0xff, cap * sizeof(int32_t));
 	for (int32_t id = 0; id < t->n_rpcs; id++)
-	{
-		uint32_t	i = rpc_slot(cap, t->rpc_src[id], t->rpc_dst[id]);
-
-		while (t->hash[i] >= 0)
-			i = (i + 1) & (cap - 1);
-		t->hash[i] = id;
-	}
+		hash_put(t, id);
 }
 
 static int32_t
@@ -161,13 +165,7 @@ intern_rpc(SynthTopology *t, int32_t src, int32_t dst)
 	if ((uint32_t) t->n_rpcs * 2 > t->hash_cap)
 		rehash(t, t->hash_cap * 2);
 	else
-	{
-		uint32_t	i = rpc_slot(t->hash_cap, src, dst);
-
-		while (t->hash[i] >= 0)
-			i = (i + 1) & (t->hash_cap - 1);
-		t->hash[i] = id;
-	}
+		hash_put(t, id);
 	return id;
 }
 
