@@ -99,6 +99,11 @@ SELECT count(DISTINCT chain_id) > 10000 AS chains_first_day_over_10k
 SELECT count(*) AS rows_for_null FROM informer_synthetic_logs(seed => NULL);
 SELECT count(*) AS labels_for_null FROM informer_synthetic_labels(sampling_rate => NULL);
 
+-- a huge run (4.4 billion rows) streams, and a cancel stops it
+SET statement_timeout = '200ms';
+SELECT count(*) FROM informer_synthetic_logs(buckets => 1000000);
+RESET statement_timeout;
+
 -- parameter errors
 SELECT * FROM informer_synthetic_logs(buckets => 10);
 SELECT * FROM informer_synthetic_logs(buckets => 2000000);
