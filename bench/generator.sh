@@ -6,8 +6,10 @@
 # Starts a throwaway cluster (test/lib/cluster.sh) and times, REPEATS times
 # each (default 3), in the same run:
 #   baseline_insert    INSERT ... SELECT of rows of the same shape (timestamptz,
-#                      16-hex-digit chain id, two service.method names) from
-#                      generate_series: what PostgreSQL itself costs
+#                      16-hex-digit chain id, two service.method names) computed
+#                      from generate_series
+#   floor_insert       INSERT ... SELECT of one constant row, generate_series
+#                      times: the least an INSERT of that many rows costs here
 #   generator_insert   INSERT ... SELECT * FROM informer_synthetic_logs()
 #   generator_select   SELECT count(*) FROM informer_synthetic_logs(): no table
 #   generator_core     the core library alone (bench/generator_core.c)
@@ -60,6 +62,7 @@ SQL
 N=$(psql -c "SELECT count(*) FROM informer_synthetic_logs()")
 for r in $(seq "$REPEATS"); do
     psql -c "SELECT bench('baseline_insert', 'INSERT INTO rpc_log SELECT ''2026-01-05 00:00+00''::timestamptz + i * interval ''250 microseconds'', lpad(to_hex(i), 16, ''0''), ''gateway.register'', ''captcha.verify'' FROM generate_series(1, $N) i', $r)"
+    psql -c "SELECT bench('floor_insert', 'INSERT INTO rpc_log SELECT ''2026-01-05 00:00+00''::timestamptz, ''00000000075bcd15'', ''gateway.register'', ''captcha.verify'' FROM generate_series(1, $N) i', $r)"
     psql -c "SELECT bench('generator_insert', 'INSERT INTO rpc_log SELECT * FROM informer_synthetic_logs()', $r)"
     psql -c "SELECT bench('generator_select', 'SELECT count(*) FROM informer_synthetic_logs()', $r)"
     "$WORK/generator_core" "$r"
