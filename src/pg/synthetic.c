@@ -113,29 +113,32 @@ check_time_range(TimestampTz start, const SynthParams *p)
 				 errhint("Start the run at a finite time, for example '2026-01-05 00:00+00'.")));
 }
 
+/* The arguments in declaration order (sql/src/10_generator.sql). */
 static void
 read_params(FunctionCallInfo fcinfo, SynthParams *p, TimestampTz *start)
 {
-	double	   *numeric[] = {&p->buckets, NULL, NULL, &p->services, &p->methods,
-		&p->functionalities, &p->registration_rpcs, &p->chains_per_day, &p->sampling_rate,
-		&p->zipf, &p->daily_amplitude, &p->weekly_amplitude, &p->trend, &p->dispersion,
-		&p->drop_prob, &p->retry_prob, &p->attack_factor, &p->cracking_factor,
-	&p->outage_factor};
-
 	synth_params_default(p);
 	p->seed = (uint64) PG_GETARG_INT64(0);
-	for (int i = 0; i < (int) lengthof(numeric); i++)
-	{
-		if (numeric[i] == NULL)
-			continue;
-		if (i + 1 <= 7)			/* buckets ... registration_rpcs are integers */
-			*numeric[i] = PG_GETARG_INT32(i + 1);
-		else
-			*numeric[i] = PG_GETARG_FLOAT8(i + 1);
-	}
+	p->buckets = PG_GETARG_INT32(1);
 	p->width_us = bucket_width_usecs(PG_GETARG_INTERVAL_P(2));
 	*start = PG_GETARG_TIMESTAMPTZ(3);
 	p->start_us = *start + UNIX_TO_PG_USECS;
+	p->services = PG_GETARG_INT32(4);
+	p->methods = PG_GETARG_INT32(5);
+	p->functionalities = PG_GETARG_INT32(6);
+	p->registration_rpcs = PG_GETARG_INT32(7);
+	p->chains_per_day = PG_GETARG_FLOAT8(8);
+	p->sampling_rate = PG_GETARG_FLOAT8(9);
+	p->zipf = PG_GETARG_FLOAT8(10);
+	p->daily_amplitude = PG_GETARG_FLOAT8(11);
+	p->weekly_amplitude = PG_GETARG_FLOAT8(12);
+	p->trend = PG_GETARG_FLOAT8(13);
+	p->dispersion = PG_GETARG_FLOAT8(14);
+	p->drop_prob = PG_GETARG_FLOAT8(15);
+	p->retry_prob = PG_GETARG_FLOAT8(16);
+	p->attack_factor = PG_GETARG_FLOAT8(17);
+	p->cracking_factor = PG_GETARG_FLOAT8(18);
+	p->outage_factor = PG_GETARG_FLOAT8(19);
 	p->events = PG_GETARG_BOOL(20);
 	check_bounds(p);
 	check_time_range(*start, p);
