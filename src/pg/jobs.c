@@ -1,0 +1,259 @@
+/*
+ * jobs.c -- the job queue seen from a user's session: queueing a job,
+ * cancelling one, and waking the launcher when the transaction commits.
+ *
+ * Rows of informer.jobs are written as the table's owner (the role that
+ * created the extension), so users need no write privilege on it; the
+ * job's owner is always the role that called, never one it names.  Each
+ * job kind has its own file with its submission function (job_refresh.c).
+ */
+#include "postgres.h"
+
+#include <signal.h>
+
+#include "access/htup_details.h"
+#include "access/xact.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_authid.h"
+#include "catalog/pg_type.h"
+#include "commands/dbcommands.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "miscadmin.h"
+#include "storage/procarray.h"
+#include "utils/acl.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/syscache.h"
+
+#include "informer.h"
+
+PG_FUNCTION_INFO_V1(informer_cancel);
+
+/* what to do when the current transaction commits */
+static bool wake_at_commit = false;
+static bool callback_registered = false;
+#define MAX_CANCELS_PER_XACT 64
+static int	cancel_pids[MAX_CANCELS_PER_XACT];
+static int	ncancel_pids = 0;
+
+static void
+jobs_xact_callback(XactEvent event, void *arg)
+{
+	if (event == XACT_EVENT_COMMIT)
+	{
+		for (int i = 0; i < ncancel_pids; i++)
+			if (BackendPidGetProc(cancel_pids[i]) != NULL)
+				kill(cancel_pids[i], SIGINT);
+		if (wake_at_commit)
+			informer_wake_launcher();
+	}
+	if (event == XACT_EVENT_COMMIT || event == XACT_EVENT_ABORT)
+	{
+		wake_at_commit = false;
+		ncancel_pids = 0;
+	}
+}
+
+static void
+at_commit_ensure_callback(void)
+{
+	if (!callback_registered)
+	{
+		RegisterXactCallback(jobs_xact_callback, NULL);
+		callback_registered = true;
+	}
+}
+
+/*
+ * Runs one statement through SPI as the owner of informer.jobs.  The caller
+ * is connected to SPI; an error restores the user with the transaction.
+ */
+int
+informer_jobs_execute(const char *sql, int nargs, Oid *types, Datum *values,
+					  const char *nulls)
+{
+	Oid			jobs_relid;
+	HeapTuple	tup;
+	Oid			owner;
+	Oid			save_user;
+	int			save_context;
+	int			rc;
+
+	jobs_relid = get_relname_relid("jobs", get_namespace_oid("informer", false));
+	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(jobs_relid));
+	if (!HeapTupleIsValid(tup))
+		elog(ERROR, "informer.jobs does not exist");
+	owner = ((Form_pg_class) GETSTRUCT(tup))->relowner;
+	ReleaseSysCache(tup);
+
+	GetUserIdAndSecContext(&save_user, &save_context);
+	SetUserIdAndSecContext(owner, save_context | SECURITY_LOCAL_USERID_CHANGE);
+	rc = SPI_execute_with_args(sql, nargs, types, values, nulls, false, 0);
+	SetUserIdAndSecContext(save_user, save_context);
+	if (rc < 0)
+		elog(ERROR, "informer job queue statement failed: %s", SPI_result_code_string(rc));
+	return rc;
+}
+
+/* The background worker connects as the job's owner: it must be able to. */
+static void
+check_owner_can_login(Oid owner)
+{
+	HeapTuple	tup = SearchSysCache1(AUTHOID, ObjectIdGetDatum(owner));
+	bool		canlogin;
+	char	   *name;
+
+	if (!HeapTupleIsValid(tup))
+		elog(ERROR, "cache lookup failed for role %u", owner);
+	canlogin = ((Form_pg_authid) GETSTRUCT(tup))->rolcanlogin;
+	ReleaseSysCache(tup);
+	if (canlogin)
+		return;
+	name = GetUserNameFromId(owner, false);
+	ereport(ERROR,
+			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+			 errmsg("role \"%s\" cannot log in, so it cannot own a background job", name),
+			 errdetail("Jobs run in a background worker that connects as the role that submitted them."),
+			 errhint("Submit the job as a role with LOGIN, or ALTER ROLE %s LOGIN.",
+					 quote_identifier(name))));
+}
+
+static void
+check_queue_served(void)
+{
+	if (!informer_shmem_attached())
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("the informer background worker is not running"),
+				 errdetail("informer is not in shared_preload_libraries, so no launcher serves the job queue."),
+				 errhint("Add informer to shared_preload_libraries and restart the server, or run the work in this session (for a refresh: informer_refresh_traffic()).")));
+	if (get_database_oid(informer_database, true) != MyDatabaseId)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("informer jobs run only in database \"%s\"", informer_database),
+				 errdetail("The launcher serves the job queue of the database named by informer.database."),
+				 errhint("Connect to database \"%s\", or set informer.database to this database and restart the server.",
+						 informer_database)));
+}
+
+/*
+ * Queues a job of the given kind for the calling role; the launcher is woken
+ * when the transaction commits.  source_name may be NULL.  Returns the id.
+ */
+int64
+informer_job_submit(const char *kind, const char *source_name, const char *options_json)
+{
+	Oid			types[4] = {TEXTOID, TEXTOID, TEXTOID, OIDOID};
+	Datum		values[4];
+	char		nulls[4] = {' ', ' ', ' ', ' '};
+	bool		isnull;
+	int64		job_id;
+
+	check_queue_served();
+	check_owner_can_login(GetUserId());
+
+	values[0] = CStringGetTextDatum(kind);
+	values[1] = source_name ? CStringGetTextDatum(source_name) : (Datum) 0;
+	nulls[1] = source_name ? ' ' : 'n';
+	values[2] = CStringGetTextDatum(options_json);
+	values[3] = ObjectIdGetDatum(GetUserId());
+
+	SPI_connect();
+	informer_jobs_execute("INSERT INTO informer.jobs (kind, source_name, options, owner) "
+						  "VALUES ($1, $2, $3::jsonb, $4) RETURNING job_id",
+						  4, types, values, nulls);
+	job_id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	SPI_finish();
+
+	at_commit_ensure_callback();
+	wake_at_commit = true;
+	return job_id;
+}
+
+static void
+check_may_cancel(int64 job_id, Oid owner)
+{
+	if (has_privs_of_role(GetUserId(), owner))
+		return;
+	ereport(ERROR,
+			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+			 errmsg("permission denied to cancel job " INT64_FORMAT, job_id),
+			 errdetail("Only the role that submitted a job, its members and superusers may cancel it.")));
+}
+
+/*
+ * informer_cancel(job_id bigint) RETURNS boolean
+ *
+ * A queued job is cancelled at once.  A starting or running job is marked,
+ * and its worker gets SIGINT when this transaction commits; the worker then
+ * records the job as cancelled.  False when the job had already ended.
+ */
+Datum
+informer_cancel(PG_FUNCTION_ARGS)
+{
+	int64		job_id = PG_GETARG_INT64(0);
+	Oid			types[1] = {INT8OID};
+	Datum		values[1] = {Int64GetDatum(job_id)};
+	TupleDesc	desc;
+	HeapTuple	row;
+	bool		isnull;
+	Oid			owner;
+	char	   *status;
+	int32		pid;
+	bool		result = true;
+
+	SPI_connect();
+	informer_jobs_execute("SELECT owner::oid, status, worker_pid FROM informer.jobs "
+						  "WHERE job_id = $1 FOR UPDATE", 1, types, values, NULL);
+	if (SPI_processed == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("job " INT64_FORMAT " does not exist", job_id),
+				 errhint("SELECT job_id, status FROM informer.jobs lists the jobs you can see.")));
+	desc = SPI_tuptable->tupdesc;
+	row = SPI_tuptable->vals[0];
+	owner = DatumGetObjectId(SPI_getbinval(row, desc, 1, &isnull));
+	status = SPI_getvalue(row, desc, 2);
+	pid = DatumGetInt32(SPI_getbinval(row, desc, 3, &isnull));
+	if (isnull)
+		pid = 0;
+	check_may_cancel(job_id, owner);
+
+	if (strcmp(status, "queued") == 0)
+		informer_jobs_execute("UPDATE informer.jobs SET status = 'cancelled', "
+							  "finished_at = pg_catalog.now(), error = 'cancelled before it started' "
+							  "WHERE job_id = $1", 1, types, values, NULL);
+	else if (strcmp(status, "starting") == 0 || strcmp(status, "running") == 0)
+	{
+		informer_jobs_execute("UPDATE informer.jobs SET cancel_requested = true "
+							  "WHERE job_id = $1", 1, types, values, NULL);
+		at_commit_ensure_callback();
+		if (pid != 0 && ncancel_pids < MAX_CANCELS_PER_XACT)
+			cancel_pids[ncancel_pids++] = pid;
+	}
+	else
+		result = false;
+	SPI_finish();
+	PG_RETURN_BOOL(result);
+}
+
+/* The schema informer was installed in, quoted for use in SQL text. */
+char *
+informer_extension_schema(void)
+{
+	MemoryContext caller = CurrentMemoryContext;
+	char	   *schema;
+
+	SPI_connect();
+	if (SPI_execute("SELECT pg_catalog.quote_ident(n.nspname) "
+					"FROM pg_catalog.pg_extension e JOIN pg_catalog.pg_namespace n "
+					"ON n.oid = e.extnamespace WHERE e.extname = 'informer'", true, 1) != SPI_OK_SELECT ||
+		SPI_processed != 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("extension \"informer\" is not installed in this database")));
+	schema = MemoryContextStrdup(caller, SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1));
+	SPI_finish();
+	return schema;
+}
