@@ -81,7 +81,7 @@ BEGIN
     IF NOT EXISTS (SELECT FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) s.log_table::oid) THEN
         RAISE EXCEPTION 'log table of source "%" no longer exists', s.source_name
             USING ERRCODE = 'undefined_table',
-                  DETAIL = pg_catalog.format('The source was registered on the table with OID %s, which has been dropped.', s.log_table::oid),
+                  DETAIL = 'The table it was registered on has been dropped.',
                   HINT = 'Drop the source with informer_drop_source() and register the new table.';
     END IF;
 
@@ -117,7 +117,7 @@ BEGIN
              ON CONFLICT (rpc_id, bucket) DO UPDATE SET calls = EXCLUDED.calls
                  WHERE t.calls OPERATOR(pg_catalog.<>) EXCLUDED.calls
              RETURNING 1)
-         SELECT (SELECT pg_catalog.sum(g.calls) FROM g)::bigint,
+         SELECT COALESCE((SELECT pg_catalog.sum(g.calls) FROM g), 0)::bigint,
                 (SELECT pg_catalog.count(*) FROM g),
                 (SELECT pg_catalog.count(*) FROM ids),
                 (SELECT pg_catalog.count(*) FROM up),
