@@ -48,6 +48,8 @@ extern int64 informer_job_submit(const char *kind, const char *source_name,
 extern int	informer_jobs_execute(const char *sql, int nargs, Oid *types,
 								  Datum *values, const char *nulls);
 extern char *informer_extension_schema(void);
+extern void informer_xact_begin(void);
+extern void informer_xact_commit(void);
 
 /* job_worker.c */
 struct BackgroundWorkerHandle;

@@ -111,9 +111,7 @@ begin_job(int64 job_id)
 	Datum		values[2] = {Int64GetDatum(job_id), Int32GetDatum(MyProcPid)};
 	InformerJob *job = NULL;
 
-	StartTransactionCommand();
-	SPI_connect();
-	PushActiveSnapshot(GetTransactionSnapshot());
+	informer_xact_begin();
 	informer_jobs_execute("UPDATE informer.jobs SET status = 'running', worker_pid = $2, "
 						  "started_at = pg_catalog.now(), progress = '{\"phase\": \"running\"}' "
 						  "WHERE job_id = $1 AND status = 'starting' AND NOT cancel_requested "
@@ -139,9 +137,7 @@ begin_job(int64 job_id)
 							  "finished_at = pg_catalog.now(), error = 'cancelled before it started' "
 							  "WHERE job_id = $1 AND status = 'starting' AND cancel_requested",
 							  1, types, values, NULL);
-	SPI_finish();
-	PopActiveSnapshot();
-	CommitTransactionCommand();
+	informer_xact_commit();
 	return job;
 }
 
@@ -154,9 +150,7 @@ run_job(const InformerJob *job)
 	Oid			types[2] = {INT8OID, TEXTOID};
 	Datum		values[2];
 
-	StartTransactionCommand();
-	SPI_connect();
-	PushActiveSnapshot(GetTransactionSnapshot());
+	informer_xact_begin();
 	kind = find_kind(job->kind);
 	result = kind->run(job);
 	values[0] = Int64GetDatum(job->job_id);
@@ -164,9 +158,7 @@ run_job(const InformerJob *job)
 	informer_jobs_execute("UPDATE informer.jobs SET status = 'succeeded', "
 						  "finished_at = pg_catalog.now(), progress = $2::jsonb "
 						  "WHERE job_id = $1", 2, types, values, NULL);
-	SPI_finish();
-	PopActiveSnapshot();
-	CommitTransactionCommand();
+	informer_xact_commit();
 }
 
 /* After an error: 'cancelled' when asked to stop, else 'failed'. */
@@ -182,9 +174,7 @@ record_failure(const InformerJob *job, ErrorData *edata)
 	values[3] = BoolGetDatum(got_sigterm);
 
 	HOLD_INTERRUPTS();
-	StartTransactionCommand();
-	SPI_connect();
-	PushActiveSnapshot(GetTransactionSnapshot());
+	informer_xact_begin();
 	informer_jobs_execute("UPDATE informer.jobs SET "
 						  "status = CASE WHEN cancel_requested OR $4 THEN 'cancelled' ELSE 'failed' END, "
 						  "error = CASE WHEN cancel_requested THEN 'cancelled by informer_cancel()' "
@@ -192,9 +182,7 @@ record_failure(const InformerJob *job, ErrorData *edata)
 						  "progress = progress || pg_catalog.jsonb_build_object('sqlstate', $3), "
 						  "finished_at = pg_catalog.now() WHERE job_id = $1",
 						  4, types, values, NULL);
-	SPI_finish();
-	PopActiveSnapshot();
-	CommitTransactionCommand();
+	informer_xact_commit();
 	RESUME_INTERRUPTS();
 }
 

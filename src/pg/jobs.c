@@ -20,10 +20,12 @@
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "miscadmin.h"
+#include "pgstat.h"
 #include "storage/procarray.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
+#include "utils/snapmgr.h"
 #include "utils/syscache.h"
 
 #include "informer.h"
@@ -68,6 +70,9 @@ at_commit_ensure_callback(void)
 /*
  * Runs one statement through SPI as the owner of informer.jobs.  The caller
  * is connected to SPI; an error restores the user with the transaction.
+ * A transaction that changes the queue commits synchronously whatever
+ * synchronous_commit says: a crash must not forget that a job was queued
+ * or started.
  */
 int
 informer_jobs_execute(const char *sql, int nargs, Oid *types, Datum *values,
@@ -87,6 +92,7 @@ informer_jobs_execute(const char *sql, int nargs, Oid *types, Datum *values,
 	owner = ((Form_pg_class) GETSTRUCT(tup))->relowner;
 	ReleaseSysCache(tup);
 
+	ForceSyncCommit();
 	GetUserIdAndSecContext(&save_user, &save_context);
 	SetUserIdAndSecContext(owner, save_context | SECURITY_LOCAL_USERID_CHANGE);
 	rc = SPI_execute_with_args(sql, nargs, types, values, nulls, false, 0);
@@ -94,6 +100,30 @@ informer_jobs_execute(const char *sql, int nargs, Oid *types, Datum *values,
 	if (rc < 0)
 		elog(ERROR, "informer job queue statement failed: %s", SPI_result_code_string(rc));
 	return rc;
+}
+
+/*
+ * A transaction with a snapshot and an SPI connection, for background
+ * workers (which must set the statement start time that now() reports).
+ * Its commit is synchronous (see informer_jobs_execute).
+ */
+void
+informer_xact_begin(void)
+{
+	SetCurrentStatementStartTimestamp();
+	StartTransactionCommand();
+	ForceSyncCommit();
+	SPI_connect();
+	PushActiveSnapshot(GetTransactionSnapshot());
+}
+
+void
+informer_xact_commit(void)
+{
+	SPI_finish();
+	PopActiveSnapshot();
+	CommitTransactionCommand();
+	pgstat_report_stat(false);
 }
 
 /* The background worker connects as the job's owner: it must be able to. */

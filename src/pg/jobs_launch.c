@@ -34,24 +34,6 @@ static int	nrunning = 0;
 static bool recovered = false;	/* orphans of a crash were looked for */
 static bool out_of_slots = false;	/* logged once per change */
 
-static void
-begin(void)
-{
-	SetCurrentStatementStartTimestamp();
-	StartTransactionCommand();
-	SPI_connect();
-	PushActiveSnapshot(GetTransactionSnapshot());
-}
-
-static void
-end(void)
-{
-	SPI_finish();
-	PopActiveSnapshot();
-	CommitTransactionCommand();
-	pgstat_report_stat(false);
-}
-
 static bool
 extension_installed(void)
 {
@@ -177,11 +159,11 @@ requeue(int64 job_id)
 	Oid			types[1] = {INT8OID};
 	Datum		values[1] = {Int64GetDatum(job_id)};
 
-	begin();
+	informer_xact_begin();
 	SPI_execute_with_args("UPDATE informer.jobs SET status = 'queued', started_at = NULL "
 						  "WHERE job_id = $1 AND status = 'starting'",
 						  1, types, values, NULL, false, 0);
-	end();
+	informer_xact_commit();
 }
 
 static void
@@ -208,19 +190,19 @@ launch_one(void)
 	MemoryContext old;
 	bool		started;
 
-	begin();
+	informer_xact_begin();
 	active = int64_result("SELECT pg_catalog.count(*) FROM informer.jobs "
 						  "WHERE status IN ('starting', 'running')", 0, NULL, NULL);
 	queued = int64_result("SELECT pg_catalog.count(*) FROM informer.jobs "
 						  "WHERE status = 'queued'", 0, NULL, NULL);
 	if (queued == 0 || active >= informer_max_workers || nrunning >= INFORMER_MAX_WORKERS_LIMIT)
 	{
-		end();
+		informer_xact_commit();
 		note_slots(queued > 0, active, queued, false);
 		return false;
 	}
 	job_id = claim_job(&owner);
-	end();
+	informer_xact_commit();
 	if (job_id == 0 || owner == InvalidOid)
 		return job_id != 0;		/* none left, or failed at once: look again */
 
@@ -246,7 +228,7 @@ informer_launcher_serve_jobs(void)
 {
 	bool		installed;
 
-	begin();
+	informer_xact_begin();
 	installed = extension_installed();
 	if (installed)
 	{
@@ -256,7 +238,7 @@ informer_launcher_serve_jobs(void)
 		reap_workers();
 		trim_history();
 	}
-	end();
+	informer_xact_commit();
 	while (installed && launch_one())
 		CHECK_FOR_INTERRUPTS();
 }
