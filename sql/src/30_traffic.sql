@@ -20,7 +20,9 @@ SELECT pg_catalog.pg_extension_config_dump('informer.source_state', '');
 -- Traffic: calls per RPC per bucket of the source's bucket width
 
 CREATE TABLE informer.traffic (
-    rpc_id int4 NOT NULL REFERENCES informer.rpc (rpc_id),
+    rpc_id int4 NOT NULL,       -- informer.rpc; no foreign key: its per-row
+                                -- check cost a tenth of a refresh, and only the
+                                -- refresh writes here, with ids it just looked up
     bucket timestamptz NOT NULL,
     calls  bigint NOT NULL CHECK (calls > 0),
     PRIMARY KEY (rpc_id, bucket)
@@ -72,6 +74,10 @@ CREATE FUNCTION @extschema@.informer_refresh_traffic(
 RETURNS record
 LANGUAGE plpgsql STRICT VOLATILE
 SET search_path = pg_catalog, pg_temp
+-- JIT would compile the statement's ~45 expressions with inlining and
+-- optimisation, about a third of a refresh of millions of rows, to save
+-- little on a scan that is mostly hashing text
+SET jit = off
 AS $$
 DECLARE
     s  informer.source := informer._source(source_name);

@@ -24,6 +24,7 @@
 #include "storage/procarray.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/snapmgr.h"
 #include "utils/syscache.h"
@@ -70,6 +71,8 @@ at_commit_ensure_callback(void)
 /*
  * Runs one statement through SPI as the owner of informer.jobs.  The caller
  * is connected to SPI; an error restores the user with the transaction.
+ * The statement runs with search_path = pg_catalog, so that the caller's
+ * objects never run with the owner's rights.
  * A transaction that changes the queue commits synchronously whatever
  * synchronous_commit says: a crash must not forget that a job was queued
  * or started.
@@ -83,6 +86,7 @@ informer_jobs_execute(const char *sql, int nargs, Oid *types, Datum *values,
 	Oid			owner;
 	Oid			save_user;
 	int			save_context;
+	int			save_nestlevel;
 	int			rc;
 
 	jobs_relid = get_relname_relid("jobs", get_namespace_oid("informer", false));
@@ -94,8 +98,13 @@ informer_jobs_execute(const char *sql, int nargs, Oid *types, Datum *values,
 
 	ForceSyncCommit();
 	GetUserIdAndSecContext(&save_user, &save_context);
-	SetUserIdAndSecContext(owner, save_context | SECURITY_LOCAL_USERID_CHANGE);
+	SetUserIdAndSecContext(owner, save_context | SECURITY_LOCAL_USERID_CHANGE |
+						   SECURITY_RESTRICTED_OPERATION);
+	save_nestlevel = NewGUCNestLevel();
+	(void) set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
 	rc = SPI_execute_with_args(sql, nargs, types, values, nulls, false, 0);
+	AtEOXact_GUC(true, save_nestlevel);
 	SetUserIdAndSecContext(save_user, save_context);
 	if (rc < 0)
 		elog(ERROR, "informer job queue statement failed: %s", SPI_result_code_string(rc));

@@ -32,7 +32,7 @@ typedef struct RunningJob
 static RunningJob running[INFORMER_MAX_WORKERS_LIMIT];
 static int	nrunning = 0;
 static bool recovered = false;	/* orphans of a crash were looked for */
-static bool out_of_slots = false;	/* logged once per change */
+static bool out_of_slots = false;	/* jobs wait for a slot; logged */
 
 static bool
 extension_installed(void)
@@ -166,6 +166,10 @@ requeue(int64 job_id)
 	informer_xact_commit();
 }
 
+/*
+ * Logs when jobs start to wait for a slot; again only after the queue has
+ * drained, so a long queue gives one line, not one per job.
+ */
 static void
 note_slots(bool exhausted, int64 active, int64 queued, bool server_full)
 {
@@ -218,7 +222,6 @@ launch_one(void)
 	running[nrunning].job_id = job_id;
 	running[nrunning].handle = handle;
 	nrunning++;
-	note_slots(false, active, queued, false);
 	return true;
 }
 

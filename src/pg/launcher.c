@@ -88,6 +88,8 @@ informer_launcher_main(Datum main_arg)
 	BackgroundWorkerUnblockSignals();
 
 	BackgroundWorkerInitializeConnection(informer_database, NULL, 0);
+	/* it runs as a superuser: no database setting may put objects first */
+	SetConfigOption("search_path", "pg_catalog, pg_temp", PGC_SUSET, PGC_S_OVERRIDE);
 	informer_shmem_set_launcher();
 	ereport(LOG,
 			(errmsg("informer launcher started in database \"%s\"", informer_database)));

@@ -28,5 +28,25 @@ UPDATE informer.jobs SET status = 'failed';
 RESET ROLE;
 DROP ROLE informer_jobs_reader;
 
+-- the queue is written with the table owner's rights, never through the
+-- caller's search_path: an operator planted ahead of pg_catalog is not used
+CREATE ROLE informer_evil LOGIN;
+CREATE SCHEMA evil AUTHORIZATION informer_evil;
+SET ROLE informer_evil;
+CREATE FUNCTION evil.eq(text, text) RETURNS boolean LANGUAGE plpgsql AS
+    $$ BEGIN RAISE NOTICE 'evil ran as %', current_user; RETURN $1 OPERATOR(pg_catalog.=) $2; END $$;
+CREATE OPERATOR evil.= (LEFTARG = text, RIGHTARG = text, FUNCTION = evil.eq);
+CREATE FUNCTION evil.eq8(bigint, bigint) RETURNS boolean LANGUAGE plpgsql AS
+    $$ BEGIN RAISE NOTICE 'evil ran as %', current_user; RETURN $1 OPERATOR(pg_catalog.=) $2; END $$;
+CREATE OPERATOR evil.= (LEFTARG = bigint, RIGHTARG = bigint, FUNCTION = evil.eq8);
+SET search_path = evil, pg_catalog;
+SELECT 'x'::text = 'x'::text AS planted_operator_is_found;
+SELECT informer_submit_refresh('j');
+SELECT informer_cancel(1);
+RESET search_path;
+RESET ROLE;
+DROP SCHEMA evil CASCADE;
+DROP ROLE informer_evil;
+
 SELECT informer_drop_source('j');
 DROP TABLE jlog;
