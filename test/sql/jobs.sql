@@ -41,8 +41,8 @@ CREATE FUNCTION evil.eq8(bigint, bigint) RETURNS boolean LANGUAGE plpgsql AS
 CREATE OPERATOR evil.= (LEFTARG = bigint, RIGHTARG = bigint, FUNCTION = evil.eq8);
 SET search_path = evil, pg_catalog;
 SELECT 'x'::text = 'x'::text AS planted_operator_is_found;
-SELECT informer_submit_refresh('j');
-SELECT informer_cancel(1);
+SELECT public.informer_submit_refresh('j');
+SELECT public.informer_cancel(1);
 RESET search_path;
 RESET ROLE;
 DROP SCHEMA evil CASCADE;
