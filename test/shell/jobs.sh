@@ -32,8 +32,8 @@ q "INSERT INTO lg_b SELECT ts, trace, 'b-' || caller, 'b-' || callee FROM lg" >/
 q "CREATE FUNCTION slow_rows(secs float8, tab regclass) RETURNS SETOF lg LANGUAGE plpgsql AS
    \$\$ BEGIN PERFORM pg_sleep(secs); RETURN QUERY EXECUTE format('SELECT * FROM %s', tab); END \$\$" >/dev/null
 q "CREATE VIEW slow_lg AS SELECT * FROM slow_rows(60, 'lg')" >/dev/null
-q "CREATE VIEW slow2_a AS SELECT * FROM slow_rows(2, 'lg')" >/dev/null
-q "CREATE VIEW slow2_b AS SELECT * FROM slow_rows(2, 'lg_b')" >/dev/null
+q "CREATE VIEW slow2_a AS SELECT * FROM slow_rows(4, 'lg')" >/dev/null
+q "CREATE VIEW slow2_b AS SELECT * FROM slow_rows(4, 'lg_b')" >/dev/null
 for s in "fast lg" "slow slow_lg" "two_a slow2_a" "two_b slow2_b"; do
     set -- $s
     q "SELECT informer_register_source('$1', '$2', 'ts', 'trace', 'caller', 'callee')" >/dev/null
