@@ -54,24 +54,30 @@ int64_result(const char *sql, int nargs, Oid *types, Datum *values)
 }
 
 /*
- * Once per launcher life: jobs left starting or running whose worker no
- * longer exists were cut off by a crash or a restart.
+ * Jobs whose worker is gone without recording an end: killed, or cut off
+ * by a crash or a restart.  A running job's worker is alive from before it
+ * marked the job running until after it recorded the end, so a running job
+ * without a live worker is always an orphan; a starting job is one only
+ * when the launcher has just started (later, reap_workers() finds them).
  */
 static void
-fail_orphans(void)
+fail_orphans(bool at_start)
 {
+	Oid			types[1] = {BOOLOID};
+	Datum		values[1] = {BoolGetDatum(at_start)};
 	int64		n = int64_result(
 		"WITH f AS (UPDATE informer.jobs j SET status = 'failed', finished_at = pg_catalog.now(), "
-		"  error = 'job worker ended without recording a result (server crash or restart while the job was ' || j.status || ')' "
-		" WHERE j.status IN ('starting', 'running') AND NOT EXISTS ("
+		"  error = 'job worker ended without recording a result (killed, or the server crashed or "
+		"restarted, while the job was ' || j.status || ')' "
+		" WHERE (j.status = 'running' OR ($1 AND j.status = 'starting')) AND NOT EXISTS ("
 		"   SELECT FROM pg_catalog.pg_stat_activity a "
 		"    WHERE a.pid = j.worker_pid AND a.backend_type = 'informer job') RETURNING 1) "
-		"SELECT pg_catalog.count(*) FROM f", 0, NULL, NULL);
+		"SELECT pg_catalog.count(*) FROM f", 1, types, values);
 
 	if (n > 0)
 		ereport(LOG,
 				(errmsg("informer launcher marked " INT64_FORMAT " unfinished jobs as failed", n),
-				 errdetail("Their workers ended without recording a result, after a crash or a restart.")));
+				 errdetail("Their workers ended without recording a result.")));
 }
 
 /* Jobs whose worker has exited without recording an end are failed. */
@@ -235,10 +241,9 @@ informer_launcher_serve_jobs(void)
 	installed = extension_installed();
 	if (installed)
 	{
-		if (!recovered)
-			fail_orphans();
-		recovered = true;
 		reap_workers();
+		fail_orphans(!recovered);
+		recovered = true;
 		trim_history();
 	}
 	informer_xact_commit();

@@ -120,7 +120,7 @@ sleep 1
 wait_for "SELECT 1" 1 60 && ok "the cluster recovers after kill -9 of a job worker" \
     || not_ok "the cluster recovers after kill -9 of a job worker"
 wait_status "$job" failed 30 && ok "the killed job is marked failed" || not_ok "the killed job is marked failed (status $(status "$job"))"
-check "  with the reason" "job worker ended without recording a result (server crash or restart while the job was running)" \
+check "  with the reason" "job worker ended without recording a result (killed, or the server crashed or restarted, while the job was running)" \
     "$(q "SELECT error FROM informer.jobs WHERE job_id = $job")"
 check "  and no partial result" "" "$(q "SELECT watermark FROM informer.source_state WHERE source_name = 'slow'")"
 job=$(q "SELECT informer_submit_refresh('fast')")
