@@ -6,6 +6,8 @@
  * created the extension), so users need no write privilege on it; the
  * job's owner is always the role that called, never one it names.  Each
  * job kind has its own file with its submission function (job_refresh.c).
+ * Also here: the statement runner and transaction helpers that the launcher
+ * and the job workers share.
  */
 #include "postgres.h"
 
@@ -14,6 +16,7 @@
 #include "access/htup_details.h"
 #include "access/xact.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_class.h"
 #include "catalog/pg_authid.h"
 #include "catalog/pg_type.h"
 #include "commands/dbcommands.h"
@@ -26,6 +29,7 @@
 #include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
+#include "utils/memutils.h"
 #include "utils/snapmgr.h"
 #include "utils/syscache.h"
 
@@ -35,37 +39,48 @@ PG_FUNCTION_INFO_V1(informer_cancel);
 
 /* what to do when the current transaction commits */
 static bool wake_at_commit = false;
+static List *cancel_pids = NIL;	/* in TopTransactionContext */
 static bool callback_registered = false;
-#define MAX_CANCELS_PER_XACT 64
-static int	cancel_pids[MAX_CANCELS_PER_XACT];
-static int	ncancel_pids = 0;
 
 static void
 jobs_xact_callback(XactEvent event, void *arg)
 {
+	ListCell   *lc;
+
 	if (event == XACT_EVENT_COMMIT)
 	{
-		for (int i = 0; i < ncancel_pids; i++)
-			if (BackendPidGetProc(cancel_pids[i]) != NULL)
-				kill(cancel_pids[i], SIGINT);
+		foreach(lc, cancel_pids)
+			if (BackendPidGetProc(lfirst_int(lc)) != NULL)
+				kill(lfirst_int(lc), SIGINT);
 		if (wake_at_commit)
 			informer_wake_launcher();
 	}
 	if (event == XACT_EVENT_COMMIT || event == XACT_EVENT_ABORT)
 	{
 		wake_at_commit = false;
-		ncancel_pids = 0;
+		cancel_pids = NIL;
 	}
 }
 
 static void
-at_commit_ensure_callback(void)
+register_xact_callback_once(void)
 {
 	if (!callback_registered)
 	{
 		RegisterXactCallback(jobs_xact_callback, NULL);
 		callback_registered = true;
 	}
+}
+
+/* The worker of a running job gets SIGINT when this transaction commits. */
+static void
+cancel_at_commit(int pid)
+{
+	MemoryContext old = MemoryContextSwitchTo(TopTransactionContext);
+
+	register_xact_callback_once();
+	cancel_pids = lappend_int(cancel_pids, pid);
+	MemoryContextSwitchTo(old);
 }
 
 /*
@@ -205,7 +220,7 @@ informer_job_submit(const char *kind, const char *source_name, const char *optio
 	job_id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 	SPI_finish();
 
-	at_commit_ensure_callback();
+	register_xact_callback_once();
 	wake_at_commit = true;
 	return job_id;
 }
@@ -267,9 +282,8 @@ informer_cancel(PG_FUNCTION_ARGS)
 	{
 		informer_jobs_execute("UPDATE informer.jobs SET cancel_requested = true "
 							  "WHERE job_id = $1", 1, types, values, NULL);
-		at_commit_ensure_callback();
-		if (pid != 0 && ncancel_pids < MAX_CANCELS_PER_XACT)
-			cancel_pids[ncancel_pids++] = pid;
+		if (pid != 0)
+			cancel_at_commit(pid);
 	}
 	else
 		result = false;

@@ -133,6 +133,11 @@ wait_for "SELECT count(*) FROM informer.jobs WHERE job_id IN ($a, $b) AND status
     && ok "two jobs run at once" || not_ok "two jobs run at once"
 wait_status "$a" succeeded 20 && wait_status "$b" succeeded 20 && ok "both succeed" || not_ok "both succeed"
 check "  each with its own counts" "t t" "$(matches lg s) $(matches lg_b b-)"
+a=$(q "SELECT informer_submit_refresh('two_a')")
+b=$(q "SELECT informer_submit_refresh('two_a')")
+wait_status "$a" succeeded 30 && wait_status "$b" succeeded 30 \
+    && check "two refreshes of one source at once count nothing twice" t "$(matches lg s)" \
+    || not_ok "two refreshes of one source at once count nothing twice"
 
 # --- informer.max_workers holds
 q "ALTER SYSTEM SET informer.max_workers = 1" >/dev/null
