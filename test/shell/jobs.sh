@@ -178,6 +178,24 @@ check "the job of a dropped table fails alone" "failed|log table of source \"doo
     "$(q "SELECT status || '|' || error FROM informer.jobs WHERE job_id = $jd")"
 check "the launcher kept running" "$lpid" "$(launcher_pid)"
 
+# --- more jobs than the server has background worker slots: the extra ones wait
+q "ALTER SYSTEM SET informer.max_workers = 64" >/dev/null
+reload
+n=$(q "SHOW max_worker_processes")
+ids=$(q "SELECT string_agg(informer_submit_refresh('slow')::text, ',') FROM generate_series(1, $n)")
+wait_for "SELECT count(*) > 0 FROM informer.jobs WHERE job_id IN ($ids) AND status = 'running'" t 30
+wait_for "SELECT count(*) FROM informer.jobs WHERE job_id IN ($ids) AND status = 'starting'" 0 30
+check "with max_worker_processes full, jobs wait queued and none fails" "true|0" \
+    "$(q "SELECT bool_or(status = 'queued') || '|' || count(*) FILTER (WHERE status NOT IN ('queued', 'running'))
+            FROM informer.jobs WHERE job_id IN ($ids)")"
+grep -q "raise max_worker_processes" "$PG_LOG" && ok "  the log says to raise max_worker_processes" \
+    || not_ok "  the log says to raise max_worker_processes"
+q "SELECT informer_cancel(j) FROM unnest('{$ids}'::bigint[]) j" >/dev/null
+wait_for "SELECT count(*) FROM informer.jobs WHERE job_id IN ($ids) AND status <> 'cancelled'" 0 30 \
+    && ok "  and all are cancelled" || not_ok "  and all are cancelled"
+q "ALTER SYSTEM RESET informer.max_workers" >/dev/null
+reload
+
 # --- retention bounds the history
 q "ALTER SYSTEM SET informer.job_retention = '1s'" >/dev/null
 reload
