@@ -161,12 +161,13 @@ run_job(const InformerJob *job)
 	informer_xact_commit();
 }
 
-/* After an error: 'cancelled' when asked to stop, else 'failed'. */
+/* After an error: 'cancelled' when asked to stop, else 'failed'; logged. */
 static void
 record_failure(const InformerJob *job, ErrorData *edata)
 {
 	Oid			types[4] = {INT8OID, TEXTOID, TEXTOID, BOOLOID};
 	Datum		values[4];
+	char	   *outcome;
 
 	values[0] = Int64GetDatum(job->job_id);
 	values[1] = CStringGetTextDatum(edata->message ? edata->message : "unknown error");
@@ -180,10 +181,17 @@ record_failure(const InformerJob *job, ErrorData *edata)
 						  "error = CASE WHEN cancel_requested THEN 'cancelled by informer_cancel()' "
 						  "             WHEN $4 THEN 'job worker was terminated (SIGTERM)' ELSE $2 END, "
 						  "progress = progress || pg_catalog.jsonb_build_object('sqlstate', $3), "
-						  "finished_at = pg_catalog.now() WHERE job_id = $1",
+						  "finished_at = pg_catalog.now() WHERE job_id = $1 "
+						  "RETURNING status || ': ' || error",
 						  4, types, values, NULL);
+	outcome = SPI_processed == 1 ?
+		MemoryContextStrdup(TopMemoryContext,
+							SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1)) :
+		"no longer in informer.jobs";
 	informer_xact_commit();
 	RESUME_INTERRUPTS();
+	ereport(LOG,
+			(errmsg("informer job " INT64_FORMAT " (%s) %s", job->job_id, job->kind, outcome)));
 }
 
 void
@@ -216,9 +224,6 @@ informer_job_main(Datum main_arg)
 		edata = CopyErrorData();
 		FlushErrorState();
 		AbortCurrentTransaction();
-		ereport(LOG,
-				(errmsg("informer job " INT64_FORMAT " (%s) ended with an error: %s",
-						job->job_id, job->kind, edata->message)));
 		record_failure(job, edata);
 	}
 	PG_END_TRY();
