@@ -33,6 +33,8 @@ typedef struct InformerJob
 	int64		job_id;
 	char	   *kind;
 	char	   *source_name;	/* NULL when the kind needs none */
+	bool		has_pattern;	/* pattern_id is set */
+	int32		pattern_id;
 	char	   *options;		/* jsonb object, as text */
 } InformerJob;
 
@@ -43,8 +45,7 @@ typedef struct InformerJob
 typedef char *(*InformerJobRunner) (const InformerJob *job);
 
 /* jobs.c: queueing and cancelling */
-extern int64 informer_job_submit(const char *kind, const char *source_name,
-								 const char *options_json);
+extern int64 informer_job_submit(const InformerJob *job);
 extern int	informer_jobs_execute(const char *sql, int nargs, Oid *types,
 								  Datum *values, const char *nulls);
 extern char *informer_extension_schema(void);

@@ -43,9 +43,13 @@ Datum
 informer_submit_refresh(PG_FUNCTION_ARGS)
 {
 	text	   *source_name = PG_GETARG_TEXT_PP(0);
+	InformerJob job = {0};
 
 	check_source_exists(source_name);
-	PG_RETURN_INT64(informer_job_submit("refresh", text_to_cstring(source_name), "{}"));
+	job.kind = "refresh";
+	job.source_name = text_to_cstring(source_name);
+	job.options = "{}";
+	PG_RETURN_INT64(informer_job_submit(&job));
 }
 
 /* Runs the refresh as the job's owner; the result row becomes the progress. */

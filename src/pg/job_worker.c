@@ -115,12 +115,13 @@ begin_job(int64 job_id)
 	informer_jobs_execute("UPDATE informer.jobs SET status = 'running', worker_pid = $2, "
 						  "started_at = pg_catalog.now(), progress = '{\"phase\": \"running\"}' "
 						  "WHERE job_id = $1 AND status = 'starting' AND NOT cancel_requested "
-						  "RETURNING kind, source_name, options::text",
+						  "RETURNING kind, source_name, pattern_id, options::text",
 						  2, types, values, NULL);
 	if (SPI_processed == 1)
 	{
 		TupleDesc	desc = SPI_tuptable->tupdesc;
 		HeapTuple	row = SPI_tuptable->vals[0];
+		bool		isnull;
 		MemoryContext old = MemoryContextSwitchTo(TopMemoryContext);
 
 		job = palloc0(sizeof(InformerJob));
@@ -129,7 +130,9 @@ begin_job(int64 job_id)
 		job->source_name = SPI_getvalue(row, desc, 2);
 		if (job->source_name)
 			job->source_name = pstrdup(job->source_name);
-		job->options = pstrdup(SPI_getvalue(row, desc, 3));
+		job->pattern_id = DatumGetInt32(SPI_getbinval(row, desc, 3, &isnull));
+		job->has_pattern = !isnull;
+		job->options = pstrdup(SPI_getvalue(row, desc, 4));
 		MemoryContextSwitchTo(old);
 	}
 	else

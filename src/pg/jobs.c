@@ -192,31 +192,34 @@ check_queue_served(void)
 }
 
 /*
- * Queues a job of the given kind for the calling role; the launcher is woken
- * when the transaction commits.  source_name may be NULL.  Returns the id.
+ * Queues a job (its kind, source or pattern and options; the id is ignored)
+ * for the calling role; the launcher is woken when the transaction commits.
+ * Returns the new job's id.
  */
 int64
-informer_job_submit(const char *kind, const char *source_name, const char *options_json)
+informer_job_submit(const InformerJob *job)
 {
-	Oid			types[4] = {TEXTOID, TEXTOID, TEXTOID, OIDOID};
-	Datum		values[4];
-	char		nulls[4] = {' ', ' ', ' ', ' '};
+	Oid			types[5] = {TEXTOID, TEXTOID, INT4OID, TEXTOID, OIDOID};
+	Datum		values[5];
+	char		nulls[5] = {' ', ' ', ' ', ' ', ' '};
 	bool		isnull;
 	int64		job_id;
 
 	check_queue_served();
 	check_owner_can_login(GetUserId());
 
-	values[0] = CStringGetTextDatum(kind);
-	values[1] = source_name ? CStringGetTextDatum(source_name) : (Datum) 0;
-	nulls[1] = source_name ? ' ' : 'n';
-	values[2] = CStringGetTextDatum(options_json);
-	values[3] = ObjectIdGetDatum(GetUserId());
+	values[0] = CStringGetTextDatum(job->kind);
+	values[1] = job->source_name ? CStringGetTextDatum(job->source_name) : (Datum) 0;
+	nulls[1] = job->source_name ? ' ' : 'n';
+	values[2] = Int32GetDatum(job->pattern_id);
+	nulls[2] = job->has_pattern ? ' ' : 'n';
+	values[3] = CStringGetTextDatum(job->options);
+	values[4] = ObjectIdGetDatum(GetUserId());
 
 	SPI_connect();
-	informer_jobs_execute("INSERT INTO informer.jobs (kind, source_name, options, owner) "
-						  "VALUES ($1, $2, $3::jsonb, $4) RETURNING job_id",
-						  4, types, values, nulls);
+	informer_jobs_execute("INSERT INTO informer.jobs (kind, source_name, pattern_id, options, owner) "
+						  "VALUES ($1, $2, $3, $4::jsonb, $5) RETURNING job_id",
+						  5, types, values, nulls);
 	job_id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 	SPI_finish();
 
