@@ -1,8 +1,11 @@
 /*
  * informer.c -- module entry point: the settings (GUCs), the BLAS thread
- * policy and the registration of the background launcher.
+ * policy, the shared memory hooks and the registration of the background
+ * launcher.
  */
 #include "postgres.h"
+
+#include <limits.h>
 
 #include "fmgr.h"
 #include "miscadmin.h"
@@ -17,6 +20,8 @@ extern void openblas_set_num_threads(int num_threads);
 
 char	   *informer_database = NULL;
 int			informer_launcher_naptime = 10000;
+int			informer_max_workers = 2;
+int			informer_job_retention = 7 * 24 * 3600;
 
 void		_PG_init(void);
 
@@ -41,6 +46,24 @@ informer_define_gucs(void)
 							GUC_UNIT_MS,
 							NULL, NULL, NULL);
 
+	DefineCustomIntVariable("informer.max_workers",
+							"Most informer jobs that run at once.",
+							"Each running job holds one background worker slot (max_worker_processes).",
+							&informer_max_workers,
+							2, 1, INFORMER_MAX_WORKERS_LIMIT,
+							PGC_SIGHUP,
+							0,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("informer.job_retention",
+							"How long finished jobs stay in informer.jobs.",
+							"-1 keeps them for ever.",
+							&informer_job_retention,
+							7 * 24 * 3600, -1, INT_MAX,
+							PGC_SIGHUP,
+							GUC_UNIT_S,
+							NULL, NULL, NULL);
+
 	MarkGUCPrefixReserved("informer");
 }
 
@@ -51,5 +74,8 @@ _PG_init(void)
 	openblas_set_num_threads(1);
 
 	if (process_shared_preload_libraries_in_progress)
+	{
+		informer_shmem_install();
 		informer_register_launcher();
+	}
 }

@@ -6,11 +6,13 @@
  * sleeps on its latch, waking when signalled or after
  * informer.launcher_naptime.  SIGHUP reloads the configuration; SIGTERM
  * ends it with exit code 0, so the postmaster does not restart it.  A crash
- * (any other exit) is restarted after LAUNCHER_RESTART_SECS.  The job loop
- * that runs on each wake-up is described in src/pg/README.md.
+ * (any other exit) is restarted after LAUNCHER_RESTART_SECS.  On each
+ * wake-up it serves the job queue (jobs_launch.c); its states and the
+ * jobs' are described in src/pg/README.md.
  */
 #include "postgres.h"
 
+#include "access/xact.h"
 #include "fmgr.h"
 #include "miscadmin.h"
 #include "pgstat.h"
@@ -55,6 +57,29 @@ informer_register_launcher(void)
 	RegisterBackgroundWorker(&worker);
 }
 
+/*
+ * One look at the job queue.  An error (a dropped table mid-query, say) is
+ * logged and the launcher carries on; it never stops over one bad job.
+ */
+static void
+serve_jobs(void)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+
+	PG_TRY();
+	{
+		informer_launcher_serve_jobs();
+	}
+	PG_CATCH();
+	{
+		MemoryContextSwitchTo(cxt);
+		EmitErrorReport();
+		FlushErrorState();
+		AbortCurrentTransaction();
+	}
+	PG_END_TRY();
+}
+
 void
 informer_launcher_main(Datum main_arg)
 {
@@ -63,11 +88,15 @@ informer_launcher_main(Datum main_arg)
 	BackgroundWorkerUnblockSignals();
 
 	BackgroundWorkerInitializeConnection(informer_database, NULL, 0);
+	/* it runs as a superuser: no database setting may put objects first */
+	SetConfigOption("search_path", "pg_catalog, pg_temp", PGC_SUSET, PGC_S_OVERRIDE);
+	informer_shmem_set_launcher();
 	ereport(LOG,
 			(errmsg("informer launcher started in database \"%s\"", informer_database)));
 
 	while (!got_sigterm)
 	{
+		serve_jobs();
 		(void) WaitLatch(MyLatch,
 						 WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
 						 informer_launcher_naptime,
