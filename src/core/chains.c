@@ -367,13 +367,3 @@ chains_mark_subsets(const RankedChains *rc, uint8_t *subset,
 	free(post);
 	return 0;
 }
-
-size_t
-chains_memory_bytes(const ChainSet *cs)
-{
-	size_t		ids = cs->off[cs->n];
-
-	/* ranked copy, id table, postings; per-chain arrays */
-	return ids * (3 * sizeof(uint32_t) + sizeof(int32_t) + sizeof(IdCount)) +
-		cs->n * (3 * sizeof(size_t) + sizeof(uint32_t) + sizeof(HashedChain));
-}

@@ -64,7 +64,4 @@ size_t		chains_unique_index(const RankedChains *rc, size_t input_index);
 int			chains_mark_subsets(const RankedChains *rc, uint8_t *subset,
 								int (*should_stop) (void *), void *stop_arg);
 
-/* bytes chains_rank and chains_mark_subsets allocate for this input */
-size_t		chains_memory_bytes(const ChainSet *cs);
-
 #endif

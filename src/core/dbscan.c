@@ -392,11 +392,36 @@ write_result(const ChainSet *cs, const size_t *rep, const Scan *s,
 	}
 }
 
-DbscanStatus
-dbscan_run(const ChainSet *cs, const DbscanParams *p,
-		   int32_t *cluster, uint8_t *role, int32_t *nclusters)
+/*
+ * What the run allocates for n chains of which u are distinct with ids ids
+ * in all: the representatives, the ranked copy with its temporary id
+ * tables, postings and prefix index, and the per-chain scan arrays.
+ */
+static size_t
+memory_bytes(size_t n, size_t u, size_t ids)
 {
-	size_t	   *rep = malloc(sizeof(size_t) * (cs->n ? cs->n : 1));
+	return n * sizeof(size_t) + u * 64 + ids * 40 + 64;
+}
+
+static size_t
+distinct_ids(const ChainSet *cs, const size_t *rep, size_t *distinct)
+{
+	size_t		ids = 0;
+
+	*distinct = 0;
+	for (size_t i = 0; i < cs->n; i++)
+		if (rep[i] == i && CHAIN_LEN(cs, i) > 0)
+		{
+			ids += CHAIN_LEN(cs, i);
+			(*distinct)++;
+		}
+	return ids;
+}
+
+static DbscanStatus
+cluster_distinct(const ChainSet *cs, const size_t *rep, const DbscanParams *p,
+				 int32_t *cluster, uint8_t *role, DbscanStats *stats)
+{
 	RankedChains rc = {0};
 	Scan		s = {0};
 	Join		j = {0};
@@ -404,17 +429,17 @@ dbscan_run(const ChainSet *cs, const DbscanParams *p,
 	DbscanStatus st = DBSCAN_NO_MEMORY;
 	int			r;
 
-	*nclusters = 0;
-	if (rep == NULL || chains_dedup(cs, rep) == (size_t) -1 || chains_rank(cs, rep, &rc) != 0)
-		goto done;
-	subset = malloc(rc.n ? rc.n : 1);
+	if (chains_rank(cs, rep, &rc) != 0)
+		return DBSCAN_NO_MEMORY;
+	subset = malloc(rc.n + 1);
 	if (subset == NULL || (r = chains_mark_subsets(&rc, subset, p->should_stop, p->stop_arg)) < 0)
 		goto done;
+	st = DBSCAN_STOPPED;
 	if (r == 1)
-	{
-		st = DBSCAN_STOPPED;
 		goto done;
-	}
+	for (size_t u = 0; u < rc.n; u++)
+		stats->subsets += subset[u];
+	st = DBSCAN_NO_MEMORY;
 	s.rc = &rc;
 	s.parent = malloc(sizeof(uint32_t) * (rc.n + 1));
 	s.weight_sum = malloc(sizeof(uint64_t) * (rc.n + 1));
@@ -423,7 +448,7 @@ dbscan_run(const ChainSet *cs, const DbscanParams *p,
 	if (!s.parent || !s.weight_sum || !s.core || !s.cl ||
 		join_init(&j, &rc, subset, p->eps_num) != 0)
 		goto done;
-	st = scan(&s, &j, subset, p, nclusters);
+	st = scan(&s, &j, subset, p, &stats->clusters);
 	if (st == DBSCAN_OK)
 		write_result(cs, rep, &s, subset, cluster, role);
 	join_free(&j);
@@ -434,16 +459,36 @@ done:
 	free(s.cl);
 	free(subset);
 	chains_rank_free(&rc);
-	free(rep);
 	return st;
 }
 
-size_t
-dbscan_memory_bytes(const ChainSet *cs)
+DbscanStatus
+dbscan_run(const ChainSet *cs, const DbscanParams *p,
+		   int32_t *cluster, uint8_t *role, DbscanStats *stats)
 {
-	size_t		n = cs->n + 1, ids = cs->off[cs->n] + 1;
+	size_t	   *rep;
+	DbscanStatus st;
 
-	return chains_memory_bytes(cs) + n * sizeof(size_t) +
-		n * (5 * sizeof(uint32_t) + 2 * sizeof(uint64_t) + 2) +
-		ids * (2 * sizeof(uint32_t) + sizeof(size_t));
+	memset(stats, 0, sizeof(*stats));
+	if (cs->n >= UINT32_MAX)
+		return DBSCAN_OVER_LIMIT;
+	/* the de-duplication itself needs 24 bytes a chain */
+	stats->bytes = memory_bytes(cs->n, cs->n, cs->off[cs->n]);
+	if (p->max_bytes > 0 && cs->n * 24 > p->max_bytes)
+		return DBSCAN_OVER_LIMIT;
+	rep = malloc(sizeof(size_t) * (cs->n ? cs->n : 1));
+	if (rep == NULL || chains_dedup(cs, rep) == (size_t) -1)
+	{
+		free(rep);
+		return DBSCAN_NO_MEMORY;
+	}
+	size_t		ids = distinct_ids(cs, rep, &stats->distinct);
+
+	stats->bytes = memory_bytes(cs->n, stats->distinct, ids);
+	if (p->max_bytes > 0 && stats->bytes > p->max_bytes)
+		st = DBSCAN_OVER_LIMIT;
+	else
+		st = cluster_distinct(cs, rep, p, cluster, role, stats);
+	free(rep);
+	return st;
 }

@@ -24,7 +24,8 @@ typedef enum DbscanStatus
 {
 	DBSCAN_OK = 0,
 	DBSCAN_STOPPED,				/* should_stop said so */
-	DBSCAN_NO_MEMORY
+	DBSCAN_NO_MEMORY,			/* malloc failed */
+	DBSCAN_OVER_LIMIT			/* would need more than max_bytes */
 } DbscanStatus;
 
 /* Denominator of the exact eps: eps is taken to 9 decimal places. */
@@ -34,6 +35,7 @@ typedef struct DbscanParams
 {
 	int64_t		eps_num;		/* eps = eps_num / DBSCAN_EPS_DEN, 0 <= eps < 1 */
 	int64_t		min_pts;		/* >= 1, duplicates count as points */
+	size_t		max_bytes;		/* memory the run may use, 0 = no limit */
 	int			(*should_stop) (void *arg);	/* polled every few thousand steps; may be NULL */
 	void	   *stop_arg;
 } DbscanParams;
@@ -50,18 +52,23 @@ int			dbscan_eps_num(double eps, int64_t *eps_num);
  */
 int			dbscan_is_neighbour(size_t common, size_t smaller, int64_t eps_num);
 
+typedef struct DbscanStats
+{
+	int32_t		clusters;
+	size_t		distinct;		/* distinct non-empty chains */
+	size_t		subsets;		/* distinct chains set aside */
+	size_t		bytes;			/* memory the run needs (an upper bound) */
+} DbscanStats;
+
 /*
  * Cluster the chains: cluster[i] is 1.. for chains in a cluster and -1 for
  * noise and set-aside chains; role[i] a DbscanRole.  Clusters are numbered
  * in the input order of their first core chain; a border chain joins the
- * lowest-numbered cluster among its core neighbours.  *nclusters gets the
- * count.
+ * lowest-numbered cluster among its core neighbours.  stats is filled as
+ * far as the run got (bytes as soon as the chains are de-duplicated).
  */
 DbscanStatus dbscan_run(const ChainSet *cs, const DbscanParams *p,
-						int32_t *cluster, uint8_t *role, int32_t *nclusters);
-
-/* an upper bound of the bytes dbscan_run allocates for this input */
-size_t		dbscan_memory_bytes(const ChainSet *cs);
+						int32_t *cluster, uint8_t *role, DbscanStats *stats);
 
 /* union-find over parent[]: parent[x] == x for roots */
 uint32_t	uf_find(uint32_t *parent, uint32_t x);

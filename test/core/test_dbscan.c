@@ -19,12 +19,20 @@ check_against_ref(const ChainSet *cs, double eps, int64_t min_pts)
 	int32_t    *cl = malloc(sizeof(int32_t) * n), *ref_cl = malloc(sizeof(int32_t) * n);
 	uint8_t    *role = malloc(n), *ref_role = malloc(n);
 	DbscanParams p = {0};
-	int32_t		k = -1;
+	DbscanStats st;
 
 	CHECK(dbscan_eps_num(eps, &p.eps_num) == 0);
 	p.min_pts = min_pts;
-	CHECK(dbscan_run(cs, &p, cl, role, &k) == DBSCAN_OK);
+	CHECK(dbscan_run(cs, &p, cl, role, &st) == DBSCAN_OK);
 	ref_dbscan(cs, eps, min_pts, ref_cl, ref_role);
+	size_t		subsets = 0, distinct = 0;
+
+	for (size_t i = 0; i < cs->n; i++)
+	{
+		subsets += ref_role[i] == DBSCAN_SUBSET;
+		distinct += ref_role[i] != DBSCAN_DUPLICATE && CHAIN_LEN(cs, i) > 0;
+	}
+	CHECK(st.subsets == subsets && st.distinct == distinct);
 	for (size_t i = 0; i < cs->n; i++)
 		if (cl[i] != ref_cl[i] || role[i] != ref_role[i])
 		{
@@ -39,7 +47,7 @@ check_against_ref(const ChainSet *cs, double eps, int64_t min_pts)
 	free(ref_cl);
 	free(role);
 	free(ref_role);
-	return k;
+	return st.clusters;
 }
 
 static const double test_eps[] = {0.0, 0.05, 0.2, 0.34, 0.5, 0.75, 0.99};
@@ -103,10 +111,12 @@ static void
 run(const ChainSet *cs, double eps, int64_t min_pts, int32_t *cl, uint8_t *role, int32_t *k)
 {
 	DbscanParams p = {0};
+	DbscanStats st;
 
 	dbscan_eps_num(eps, &p.eps_num);
 	p.min_pts = min_pts;
-	CHECK(dbscan_run(cs, &p, cl, role, k) == DBSCAN_OK);
+	CHECK(dbscan_run(cs, &p, cl, role, &st) == DBSCAN_OK);
+	*k = st.clusters;
 }
 
 TEST(dbscan_eps_is_inclusive_in_exact_arithmetic)
@@ -231,8 +241,9 @@ TEST(dbscan_stops_when_asked)
 	OwnedChains oc;
 	DbscanParams p = {0};
 	int			yes = 1, no = 0;
-	int32_t    *cl, k;
+	int32_t    *cl;
 	uint8_t    *role;
+	DbscanStats k;
 
 	ref_generated_chains(&oc, 20000, 40, 7);
 	cl = malloc(sizeof(int32_t) * oc.cs.n);
@@ -248,6 +259,14 @@ TEST(dbscan_stops_when_asked)
 	stop_calls = 0;
 	CHECK(dbscan_run(&oc.cs, &p, cl, role, &k) == DBSCAN_OK);
 	CHECK(stop_calls > 1);
+
+	/* a memory limit below what the run needs stops it before it starts */
+	p.should_stop = NULL;
+	p.max_bytes = k.bytes - 1;
+	CHECK(dbscan_run(&oc.cs, &p, cl, role, &k) == DBSCAN_OVER_LIMIT);
+	CHECK(k.bytes == p.max_bytes + 1 && k.distinct > 0 && k.clusters == 0);
+	p.max_bytes = 100;
+	CHECK(dbscan_run(&oc.cs, &p, cl, role, &k) == DBSCAN_OVER_LIMIT);
 	free(cl);
 	free(role);
 	owned_chains_free(&oc);
