@@ -19,4 +19,9 @@ extern void informer_register_launcher(void);
 extern int32 *informer_array_to_rpcset(ArrayType *arr, const char *argname, int *nids);
 extern ArrayType *informer_rpcset_to_array(const int32 *ids, int nids);
 
+/* mining.c: cancellation of core loops, the work_mem limit */
+extern int	informer_should_stop(void *arg);
+extern void informer_raise_stopped(void) pg_attribute_noreturn();
+extern void informer_check_work_mem(Size needed, const char *what);
+
 #endif

@@ -1,0 +1,262 @@
+/*
+ * dbscan_sql.c -- informer_dbscan(chains_sql, eps, min_pts): DBSCAN of the
+ * chains a query returns, one row per chain (chain_id, cluster_id, role).
+ *
+ * The query runs through SPI with the caller's privileges, read through a
+ * cursor into compact arrays (chain ids as text, RPC ids as normalised
+ * sets) in a memory context of this call.  A NULL or empty rpcs array is a
+ * chain without RPCs: noise.  The clustering itself is src/core/dbscan.c.
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "lib/stringinfo.h"
+#include "miscadmin.h"
+#include "utils/builtins.h"
+#include "utils/memutils.h"
+
+#include "dbscan.h"
+#include "informer.h"
+
+PG_FUNCTION_INFO_V1(informer_dbscan);
+
+#define FETCH_ROWS 10000
+
+/* the chains read from the query */
+typedef struct InputChains
+{
+	size_t		n,
+				cap;
+	size_t	   *off;			/* cap + 1 */
+	int32	   *ids;
+	size_t		ids_cap;
+	size_t	   *name_off;		/* cap + 1, into names */
+	StringInfoData names;		/* chain ids, each '\0'-terminated */
+} InputChains;
+
+static const char *const role_names[] = {
+	[DBSCAN_NOISE] = "noise",
+	[DBSCAN_CORE] = "core",
+	[DBSCAN_BORDER] = "border",
+	[DBSCAN_DUPLICATE] = "duplicate",
+	[DBSCAN_SUBSET] = "subset",
+};
+
+static Size
+input_bytes(const InputChains *in)
+{
+	return in->cap * 2 * sizeof(size_t) + in->ids_cap * sizeof(int32) + in->names.maxlen;
+}
+
+static void
+input_init(InputChains *in)
+{
+	in->n = 0;
+	in->cap = 1024;
+	in->off = palloc(sizeof(size_t) * (in->cap + 1));
+	in->name_off = palloc(sizeof(size_t) * (in->cap + 1));
+	in->ids_cap = 8192;
+	in->ids = palloc(sizeof(int32) * in->ids_cap);
+	in->off[0] = in->name_off[0] = 0;
+	initStringInfo(&in->names);
+}
+
+static void
+input_append(InputChains *in, const char *name, const int32 *ids, int nids)
+{
+	size_t		used = in->off[in->n];
+
+	if (in->n == in->cap)
+	{
+		in->cap *= 2;
+		in->off = repalloc_huge(in->off, sizeof(size_t) * (in->cap + 1));
+		in->name_off = repalloc_huge(in->name_off, sizeof(size_t) * (in->cap + 1));
+	}
+	while (used + nids > in->ids_cap)
+	{
+		in->ids_cap *= 2;
+		in->ids = repalloc_huge(in->ids, sizeof(int32) * in->ids_cap);
+	}
+	memcpy(in->ids + used, ids, sizeof(int32) * nids);
+	appendBinaryStringInfo(&in->names, name, strlen(name) + 1);
+	in->n++;
+	in->off[in->n] = used + nids;
+	in->name_off[in->n] = in->names.len;
+}
+
+static void
+check_columns(TupleDesc desc)
+{
+	if (desc->natts != 2)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("chains query must return 2 columns, not %d", desc->natts),
+				 errdetail("The columns are the chain id and its RPC ids as int4[]."),
+				 errhint("Write the query as SELECT chain_id, rpcs FROM ..., for example with informer_chain_agg(rpc_id) for rpcs.")));
+	if (TupleDescAttr(desc, 1)->atttypid != INT4ARRAYOID)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("second column of chains query has type %s, not integer[]",
+						format_type_be(TupleDescAttr(desc, 1)->atttypid)),
+				 errhint("Cast it, for example rpcs::int4[].")));
+}
+
+/* one fetched row into in; per-row garbage goes to the caller's context */
+static void
+read_row(InputChains *in, HeapTuple tup, TupleDesc desc, MemoryContext keep)
+{
+	bool		isnull;
+	Datum		rpcs = SPI_getbinval(tup, desc, 2, &isnull);
+	char	   *name = SPI_getvalue(tup, desc, 1);
+	int32	   *ids = NULL;
+	int			nids = 0;
+	MemoryContext old;
+
+	if (name == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("chain id must not be NULL"),
+				 errdetail("Row %zu of the chains query has a NULL chain id.", in->n + 1),
+				 errhint("Filter the rows, for example WHERE chain_id IS NOT NULL.")));
+	if (!isnull)
+		ids = informer_array_to_rpcset(DatumGetArrayTypeP(rpcs), "rpcs", &nids);
+	old = MemoryContextSwitchTo(keep);
+	input_append(in, name, ids, nids);
+	MemoryContextSwitchTo(old);
+}
+
+/* Run the query and read every row into in (allocated in keep). */
+static void
+read_chains(const char *sql, InputChains *in, MemoryContext keep)
+{
+	MemoryContext row_ctx = AllocSetContextCreate(CurrentMemoryContext, "informer_dbscan row",
+												  ALLOCSET_DEFAULT_SIZES);
+	SPIPlanPtr	plan;
+	Portal		portal;
+
+	SPI_connect();
+	plan = SPI_prepare(sql, 0, NULL);
+	if (plan == NULL)
+		elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
+	if (!SPI_is_cursor_plan(plan))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("chains query must be a single SELECT that returns rows"),
+				 errhint("Pass a query such as SELECT chain_id, rpcs FROM my_chains.")));
+	portal = SPI_cursor_open(NULL, plan, NULL, NULL, false);
+	check_columns(portal->tupDesc);
+	for (;;)
+	{
+		SPI_cursor_fetch(portal, true, FETCH_ROWS);
+		if (SPI_processed == 0)
+			break;
+		for (uint64 r = 0; r < SPI_processed; r++)
+		{
+			MemoryContext old = MemoryContextSwitchTo(row_ctx);
+
+			read_row(in, SPI_tuptable->vals[r], SPI_tuptable->tupdesc, keep);
+			MemoryContextSwitchTo(old);
+			MemoryContextReset(row_ctx);
+		}
+		SPI_freetuptable(SPI_tuptable);
+		informer_check_work_mem(input_bytes(in), "informer_dbscan");
+		CHECK_FOR_INTERRUPTS();
+	}
+	SPI_cursor_close(portal);
+	SPI_finish();
+	MemoryContextDelete(row_ctx);
+}
+
+static DbscanParams
+check_params(FunctionCallInfo fcinfo)
+{
+	DbscanParams p = {0};
+	double		eps;
+
+	for (int a = 0; a < 3; a++)
+		if (PG_ARGISNULL(a))
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("%s must not be NULL", a == 0 ? "chains_sql" : a == 1 ? "eps" : "min_pts"),
+					 errhint("The defaults are eps => 0.05 and min_pts => 1, as in the paper.")));
+	eps = PG_GETARG_FLOAT8(1);
+	if (dbscan_eps_num(eps, &p.eps_num) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("eps must be at least 0 and less than 1, not %g", eps),
+				 errdetail("eps bounds the overlap distance 1 - |A n B| / min(|A|,|B|), which lies in [0, 1]; eps is used to 9 decimal places."),
+				 errhint("The paper uses eps => 0.05.")));
+	p.min_pts = PG_GETARG_INT32(2);
+	if (p.min_pts < 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("min_pts must be at least 1, not %lld", (long long) p.min_pts),
+				 errhint("With min_pts => 1, as in the paper, every chain is a core point.")));
+	p.should_stop = informer_should_stop;
+	return p;
+}
+
+static void
+run_dbscan(const InputChains *in, DbscanParams *p, int32 *cluster, uint8 *role)
+{
+	ChainSet	cs = {in->n, in->off, in->ids};
+	Size		have = input_bytes(in) + in->n * (sizeof(int32) + 1);
+	Size		limit = (Size) work_mem * 1024;
+	DbscanStats stats;
+	DbscanStatus st;
+
+	p->max_bytes = limit > have ? limit - have : 1;
+	st = dbscan_run(&cs, p, cluster, role, &stats);
+	if (st == DBSCAN_STOPPED)
+		informer_raise_stopped();
+	if (st == DBSCAN_OVER_LIMIT)
+		informer_check_work_mem(have + stats.bytes, "informer_dbscan");
+	if (st == DBSCAN_NO_MEMORY)
+		ereport(ERROR,
+				(errcode(ERRCODE_OUT_OF_MEMORY),
+				 errmsg("out of memory"),
+				 errdetail("Clustering %zu chains needs about %zu kB.",
+						   in->n, (have + stats.bytes) / 1024)));
+	if (st != DBSCAN_OK)
+		elog(ERROR, "dbscan_run failed with status %d", (int) st);
+}
+
+/*
+ * informer_dbscan(chains_sql text, eps float8, min_pts int)
+ *     RETURNS TABLE (chain_id text, cluster_id int, role text)
+ */
+Datum
+informer_dbscan(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	DbscanParams p = check_params(fcinfo);
+	MemoryContext ctx = AllocSetContextCreate(CurrentMemoryContext, "informer_dbscan",
+											  ALLOCSET_DEFAULT_SIZES);
+	MemoryContext old = MemoryContextSwitchTo(ctx);
+	InputChains in;
+	int32	   *cluster;
+	uint8	   *role;
+
+	input_init(&in);
+	MemoryContextSwitchTo(old);
+	read_chains(text_to_cstring(PG_GETARG_TEXT_PP(0)), &in, ctx);
+	cluster = MemoryContextAllocHuge(ctx, sizeof(int32) * (in.n + 1));
+	role = MemoryContextAllocHuge(ctx, in.n + 1);
+	run_dbscan(&in, &p, cluster, role);
+
+	InitMaterializedSRF(fcinfo, 0);
+	for (size_t i = 0; i < in.n; i++)
+	{
+		Datum		values[3] = {CStringGetTextDatum(in.names.data + in.name_off[i]),
+		Int32GetDatum(cluster[i]), CStringGetTextDatum(role_names[role[i]])};
+		bool		nulls[3] = {false, cluster[i] < 0, false};
+
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+		CHECK_FOR_INTERRUPTS();
+	}
+	MemoryContextDelete(ctx);
+	return (Datum) 0;
+}
