@@ -65,7 +65,9 @@ LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-    DROP TABLE IF EXISTS pg_temp._informer_chains;
+    IF pg_catalog.to_regclass('pg_temp._informer_chains') IS NOT NULL THEN
+        DROP TABLE pg_temp._informer_chains;
+    END IF;
     CREATE TEMP TABLE _informer_chains (chain_id text PRIMARY KEY, rpcs int4[]) ON COMMIT DROP;
     EXECUTE format(
         'INSERT INTO pg_temp._informer_chains
@@ -123,7 +125,9 @@ BEGIN
     PERFORM @extschema@.informer_refresh_rpcs(source_name);
     PERFORM informer._sample_chains(s, from_ts, to_ts, sample_size, seed);
 
-    DROP TABLE IF EXISTS pg_temp._informer_clusters;
+    IF pg_catalog.to_regclass('pg_temp._informer_clusters') IS NOT NULL THEN
+        DROP TABLE pg_temp._informer_clusters;
+    END IF;
     CREATE TEMP TABLE _informer_clusters ON COMMIT DROP AS
         SELECT d.chain_id, d.cluster_id, d.role
           FROM @extschema@.informer_dbscan('SELECT chain_id, rpcs FROM pg_temp._informer_chains',

@@ -393,14 +393,15 @@ write_result(const ChainSet *cs, const size_t *rep, const Scan *s,
 }
 
 /*
- * What the run allocates for n chains of which u are distinct with ids ids
- * in all: the representatives, the ranked copy with its temporary id
- * tables, postings and prefix index, and the per-chain scan arrays.
+ * What the run holds at its peak for n chains of which u are distinct with
+ * ids ids in all: the representatives (8 bytes a chain), per distinct chain
+ * about 64 bytes of arrays, and per id the ranked copy (4) beside either
+ * the id tables (up to 16), the postings (12) or the prefix index (16).
  */
 static size_t
 memory_bytes(size_t n, size_t u, size_t ids)
 {
-	return n * sizeof(size_t) + u * 64 + ids * 40 + 64;
+	return n * sizeof(size_t) + u * 64 + ids * 20 + 64;
 }
 
 static size_t

@@ -162,7 +162,7 @@ read_chains(const char *sql, InputChains *in, MemoryContext keep)
 			MemoryContextReset(row_ctx);
 		}
 		SPI_freetuptable(SPI_tuptable);
-		informer_check_work_mem(input_bytes(in), "informer_dbscan");
+		informer_check_work_mem(input_bytes(in), true, "informer_dbscan");
 		CHECK_FOR_INTERRUPTS();
 	}
 	SPI_cursor_close(portal);
@@ -213,7 +213,7 @@ run_dbscan(const InputChains *in, DbscanParams *p, int32 *cluster, uint8 *role)
 	if (st == DBSCAN_STOPPED)
 		informer_raise_stopped();
 	if (st == DBSCAN_OVER_LIMIT)
-		informer_check_work_mem(have + stats.bytes, "informer_dbscan");
+		informer_check_work_mem(have + stats.bytes, false, "informer_dbscan");
 	if (st == DBSCAN_NO_MEMORY)
 		ereport(ERROR,
 				(errcode(ERRCODE_OUT_OF_MEMORY),

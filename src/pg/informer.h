@@ -22,6 +22,6 @@ extern ArrayType *informer_rpcset_to_array(const int32 *ids, int nids);
 /* mining.c: cancellation of core loops, the work_mem limit */
 extern int	informer_should_stop(void *arg);
 extern void informer_raise_stopped(void) pg_attribute_noreturn();
-extern void informer_check_work_mem(Size needed, const char *what);
+extern void informer_check_work_mem(Size needed, bool at_least, const char *what);
 
 #endif

@@ -29,7 +29,7 @@ informer_raise_stopped(void)
 }
 
 void
-informer_check_work_mem(Size needed, const char *what)
+informer_check_work_mem(Size needed, bool at_least, const char *what)
 {
 	Size		limit = (Size) work_mem * 1024;
 
@@ -37,8 +37,8 @@ informer_check_work_mem(Size needed, const char *what)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("%s needs more memory than work_mem allows", what),
-				 errdetail("Memory required is %zu kB, work_mem is %d kB.",
-						   (needed + 1023) / 1024, work_mem),
+				 errdetail("Memory required is %s%zu kB, work_mem is %d kB.",
+						   at_least ? "at least " : "", (needed + 1023) / 1024, work_mem),
 				 errhint("Increase work_mem, for example SET work_mem = '%zuMB'.",
 						 (needed + (1 << 20) - 1) >> 20)));
 }

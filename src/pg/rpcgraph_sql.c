@@ -116,7 +116,7 @@ pattern_adjacency(int32 pattern_id, RpcList *l, int copies)
 	float	   *w;
 
 	load_rpcs(ids, false, l);
-	informer_check_work_mem(sizeof(float) * (Size) l->n * l->n * copies, "the RPC graph");
+	informer_check_work_mem(sizeof(float) * (Size) l->n * l->n * copies, false, "the RPC graph");
 	w = palloc_extended(sizeof(float) * (Size) l->n * l->n * copies + 1, MCXT_ALLOC_HUGE);
 	rpcgraph_adjacency(l->src, l->dst, l->n, w);
 	return w;
