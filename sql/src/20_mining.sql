@@ -56,22 +56,33 @@ CREATE INDEX ON informer.pattern_rpc (rpc_id);
 COMMENT ON TABLE informer.pattern_rpc IS 'the RPCs of each pattern';
 SELECT pg_catalog.pg_extension_config_dump('informer.pattern_rpc', '');
 
--- Deterministic sample: the sample_size chain ids with the lowest hash
--- under seed, whatever the row order, of chains with a row in the range.
-CREATE FUNCTION informer._sample_chains(s informer.source, from_ts timestamptz,
-                                        to_ts timestamptz, sample_size int, seed int8)
-RETURNS void
-LANGUAGE plpgsql VOLATILE
+CREATE FUNCTION @extschema@.informer_sample_chains(
+    source_name text,
+    from_ts     timestamptz,
+    to_ts       timestamptz,
+    sample_size int DEFAULT 10000,
+    seed        int8 DEFAULT 0)
+RETURNS TABLE (chain_id text, rpcs int4[])
+LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
+DECLARE
+    s informer.source := informer._source(source_name);
 BEGIN
-    IF pg_catalog.to_regclass('pg_temp._informer_chains') IS NOT NULL THEN
-        DROP TABLE pg_temp._informer_chains;
+    IF from_ts IS NULL OR to_ts IS NULL OR from_ts >= to_ts THEN
+        RAISE EXCEPTION 'time range [%, %) is empty', from_ts, to_ts
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Give from_ts before to_ts; the paper mines the last 24 hours.';
     END IF;
-    CREATE TEMP TABLE _informer_chains (chain_id text PRIMARY KEY, rpcs int4[]) ON COMMIT DROP;
-    EXECUTE format(
-        'INSERT INTO pg_temp._informer_chains
-         WITH ids AS (
+    IF sample_size IS NULL OR sample_size < 1 OR seed IS NULL THEN
+        RAISE EXCEPTION 'sample_size must be at least 1 and seed not NULL'
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = format('sample_size is %s, seed is %s.',
+                                  coalesce(sample_size::text, 'NULL'), coalesce(seed::text, 'NULL')),
+                  HINT = 'The paper samples 10000 chains.';
+    END IF;
+    RETURN QUERY EXECUTE format(
+        'WITH ids AS (
              SELECT d.chain_id FROM (
                  SELECT DISTINCT l.%1$I::text AS chain_id FROM %2$s l
                   WHERE l.%3$I >= $1 AND l.%3$I < $2 AND l.%1$I IS NOT NULL) d
@@ -83,13 +94,14 @@ BEGIN
            JOIN informer.rpc r ON r.src OPERATOR(pg_catalog.=) l.%4$I::text
                               AND r.dst OPERATOR(pg_catalog.=) l.%5$I::text
           WHERE l.%3$I >= $1 AND l.%3$I < $2
-          GROUP BY ids.chain_id',
+          GROUP BY ids.chain_id
+          ORDER BY pg_catalog.hashtextextended(ids.chain_id, $4), ids.chain_id',
         s.chain_column, s.log_table, s.ts_column, s.src_column, s.dst_column)
     USING from_ts, to_ts, sample_size, seed;
 END
 $$;
-COMMENT ON FUNCTION informer._sample_chains(informer.source, timestamptz, timestamptz, int, int8)
-    IS 'internal: fills pg_temp._informer_chains with a deterministic sample of a source''s chains';
+COMMENT ON FUNCTION @extschema@.informer_sample_chains(text, timestamptz, timestamptz, int, int8)
+    IS 'a deterministic sample of a source''s chains with a row in [from_ts, to_ts): the sample_size chain ids with the lowest hash under seed, whatever the row order, with their RPC id sets (call informer_refresh_rpcs first)';
 
 CREATE FUNCTION @extschema@.informer_mine_patterns(
     source_name text,
@@ -108,22 +120,13 @@ DECLARE
     s informer.source := informer._source(source_name);
     run int4;
 BEGIN
-    IF from_ts IS NULL OR to_ts IS NULL OR from_ts >= to_ts THEN
-        RAISE EXCEPTION 'time range [%, %) is empty', from_ts, to_ts
-            USING ERRCODE = 'invalid_parameter_value',
-                  HINT = 'Give from_ts before to_ts; the paper mines the last 24 hours.';
-    END IF;
-    IF sample_size IS NULL OR sample_size < 1 THEN
-        RAISE EXCEPTION 'sample_size must be at least 1, not %', sample_size
-            USING ERRCODE = 'invalid_parameter_value',
-                  HINT = 'The paper samples 10000 chains.';
-    END IF;
-    IF seed IS NULL THEN
-        RAISE EXCEPTION 'seed must not be NULL'
-            USING ERRCODE = 'null_value_not_allowed';
-    END IF;
     PERFORM @extschema@.informer_refresh_rpcs(source_name);
-    PERFORM informer._sample_chains(s, from_ts, to_ts, sample_size, seed);
+    IF pg_catalog.to_regclass('pg_temp._informer_chains') IS NOT NULL THEN
+        DROP TABLE pg_temp._informer_chains;
+    END IF;
+    CREATE TEMP TABLE _informer_chains ON COMMIT DROP AS
+        SELECT c.chain_id, c.rpcs
+          FROM @extschema@.informer_sample_chains(source_name, from_ts, to_ts, sample_size, seed) c;
 
     IF pg_catalog.to_regclass('pg_temp._informer_clusters') IS NOT NULL THEN
         DROP TABLE pg_temp._informer_clusters;

@@ -13,7 +13,7 @@ INSERT INTO dbscan_chains VALUES
 
 -- eps 0.25: a1, a2 and the duplicate form cluster 1, b cluster 2
 SELECT * FROM informer_dbscan('SELECT chain_id, rpcs FROM dbscan_chains ORDER BY ord', 0.25);
--- eps 0.2 separates a1 and a2; min_pts 3 leaves only a1 (with its copy) core
+-- eps 0.2 separates a1 and a2; with min_pts 3, a1 (with its copy) and a2 stay core, b is noise
 SELECT * FROM informer_dbscan('SELECT chain_id, rpcs FROM dbscan_chains ORDER BY ord', 0.2);
 SELECT * FROM informer_dbscan('SELECT chain_id, rpcs FROM dbscan_chains ORDER BY ord', 0.25, 3);
 -- min_pts larger than the input: all noise
