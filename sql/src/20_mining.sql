@@ -14,6 +14,13 @@ LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION @extschema@.informer_dbscan(text, float8, int)
     IS 'DBSCAN of the chains (chain_id, rpcs int4[]) a query returns, under the overlap distance; one row per chain with its cluster (NULL for noise and set-aside chains) and role: core, border, noise, duplicate or subset';
 
+CREATE FUNCTION @extschema@.informer_dbscan_cluster(rpcs int4[], eps float8, min_pts int)
+RETURNS int
+AS 'MODULE_PATHNAME', 'informer_dbscan_window'
+LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.informer_dbscan_cluster(int4[], float8, int)
+    IS 'window function: the DBSCAN cluster of each chain among the chains of its window partition (NULL for noise and set-aside chains), numbered in the partition''s order';
+
 -- ---------------------------------------------------------------------------
 -- Mining runs and their patterns
 

@@ -5,7 +5,9 @@
  * The query runs through SPI with the caller's privileges, read through a
  * cursor into compact arrays (chain ids as text, RPC ids as normalised
  * sets) in a memory context of this call.  A NULL or empty rpcs array is a
- * chain without RPCs: noise.  The clustering itself is src/core/dbscan.c.
+ * chain without RPCs: noise.  informer_dbscan_cluster() is the same as a
+ * window function over each partition.  The clustering itself is
+ * src/core/dbscan.c.
  */
 #include "postgres.h"
 
@@ -17,11 +19,13 @@
 #include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/memutils.h"
+#include "windowapi.h"
 
 #include "dbscan.h"
 #include "informer.h"
 
 PG_FUNCTION_INFO_V1(informer_dbscan);
+PG_FUNCTION_INFO_V1(informer_dbscan_window);
 
 #define FETCH_ROWS 10000
 
@@ -170,31 +174,36 @@ read_chains(const char *sql, InputChains *in, MemoryContext keep)
 	MemoryContextDelete(row_ctx);
 }
 
+static void
+null_argument(const char *name)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+			 errmsg("%s must not be NULL", name),
+			 errhint("The paper uses eps 0.05 and min_pts 1.")));
+}
+
 static DbscanParams
-check_params(FunctionCallInfo fcinfo)
+make_params(bool eps_null, float8 eps, bool min_pts_null, int32 min_pts)
 {
 	DbscanParams p = {0};
-	double		eps;
 
-	for (int a = 0; a < 3; a++)
-		if (PG_ARGISNULL(a))
-			ereport(ERROR,
-					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-					 errmsg("%s must not be NULL", a == 0 ? "chains_sql" : a == 1 ? "eps" : "min_pts"),
-					 errhint("The defaults are eps => 0.05 and min_pts => 1, as in the paper.")));
-	eps = PG_GETARG_FLOAT8(1);
+	if (eps_null)
+		null_argument("eps");
+	if (min_pts_null)
+		null_argument("min_pts");
 	if (dbscan_eps_num(eps, &p.eps_num) != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("eps must be at least 0 and less than 1, not %g", eps),
 				 errdetail("eps bounds the overlap distance 1 - |A n B| / min(|A|,|B|), which lies in [0, 1]; eps is used to 9 decimal places."),
-				 errhint("The paper uses eps => 0.05.")));
-	p.min_pts = PG_GETARG_INT32(2);
-	if (p.min_pts < 1)
+				 errhint("The paper uses eps 0.05.")));
+	if (min_pts < 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("min_pts must be at least 1, not %lld", (long long) p.min_pts),
-				 errhint("With min_pts => 1, as in the paper, every chain is a core point.")));
+				 errmsg("min_pts must be at least 1, not %d", min_pts),
+				 errhint("With min_pts 1, as in the paper, every chain is a core point.")));
+	p.min_pts = min_pts;
 	p.should_stop = informer_should_stop;
 	return p;
 }
@@ -232,14 +241,18 @@ Datum
 informer_dbscan(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	DbscanParams p = check_params(fcinfo);
-	MemoryContext ctx = AllocSetContextCreate(CurrentMemoryContext, "informer_dbscan",
-											  ALLOCSET_DEFAULT_SIZES);
-	MemoryContext old = MemoryContextSwitchTo(ctx);
+	DbscanParams p = make_params(PG_ARGISNULL(1), PG_ARGISNULL(1) ? 0 : PG_GETARG_FLOAT8(1),
+								 PG_ARGISNULL(2), PG_ARGISNULL(2) ? 0 : PG_GETARG_INT32(2));
+	MemoryContext ctx;
+	MemoryContext old;
 	InputChains in;
 	int32	   *cluster;
 	uint8	   *role;
 
+	if (PG_ARGISNULL(0))
+		null_argument("chains_sql");
+	ctx = AllocSetContextCreate(CurrentMemoryContext, "informer_dbscan", ALLOCSET_DEFAULT_SIZES);
+	old = MemoryContextSwitchTo(ctx);
 	input_init(&in);
 	MemoryContextSwitchTo(old);
 	read_chains(text_to_cstring(PG_GETARG_TEXT_PP(0)), &in, ctx);
@@ -259,4 +272,87 @@ informer_dbscan(PG_FUNCTION_ARGS)
 	}
 	MemoryContextDelete(ctx);
 	return (Datum) 0;
+}
+
+/* the clusters of a window partition, computed at its first row */
+typedef struct WindowClusters
+{
+	bool		done;
+	int32	   *cluster;
+} WindowClusters;
+
+static void
+window_read(WindowObject win, InputChains *in, MemoryContext keep)
+{
+	MemoryContext row_ctx = AllocSetContextCreate(CurrentMemoryContext, "informer_dbscan_cluster row",
+												  ALLOCSET_DEFAULT_SIZES);
+	int64		n = WinGetPartitionRowCount(win);
+
+	for (int64 i = 0; i < n; i++)
+	{
+		MemoryContext old = MemoryContextSwitchTo(row_ctx);
+		bool		isnull,
+					isout;
+		Datum		rpcs = WinGetFuncArgInPartition(win, 0, i, WINDOW_SEEK_HEAD, false,
+													&isnull, &isout);
+		int32	   *ids = NULL;
+		int			nids = 0;
+
+		if (!isnull)
+			ids = informer_array_to_rpcset(DatumGetArrayTypeP(rpcs), "rpcs", &nids);
+		MemoryContextSwitchTo(keep);
+		input_append(in, "", ids, nids);
+		MemoryContextSwitchTo(old);
+		MemoryContextReset(row_ctx);
+		if (i % FETCH_ROWS == FETCH_ROWS - 1)
+		{
+			informer_check_work_mem(input_bytes(in), true, "informer_dbscan_cluster");
+			CHECK_FOR_INTERRUPTS();
+		}
+	}
+	MemoryContextDelete(row_ctx);
+}
+
+static void
+window_cluster(WindowObject win, WindowClusters *wc)
+{
+	bool		eps_null,
+				min_pts_null;
+	Datum		eps = WinGetFuncArgCurrent(win, 1, &eps_null);
+	Datum		min_pts = WinGetFuncArgCurrent(win, 2, &min_pts_null);
+	DbscanParams p = make_params(eps_null, eps_null ? 0 : DatumGetFloat8(eps),
+								 min_pts_null, min_pts_null ? 0 : DatumGetInt32(min_pts));
+	MemoryContext ctx = AllocSetContextCreate(CurrentMemoryContext, "informer_dbscan_cluster",
+											  ALLOCSET_DEFAULT_SIZES);
+	MemoryContext old = MemoryContextSwitchTo(ctx);
+	InputChains in;
+
+	input_init(&in);
+	MemoryContextSwitchTo(old);
+	window_read(win, &in, ctx);
+	wc->cluster = MemoryContextAllocHuge(GetMemoryChunkContext(wc), sizeof(int32) * (in.n + 1));
+	run_dbscan(&in, &p, wc->cluster, MemoryContextAllocHuge(ctx, in.n + 1));
+	wc->done = true;
+	MemoryContextDelete(ctx);
+}
+
+/*
+ * informer_dbscan_cluster(rpcs int4[], eps float8, min_pts int) OVER (...)
+ *     RETURNS int: the row's cluster in its window partition, NULL for
+ *     noise and set-aside chains (eps and min_pts are read from the
+ *     partition's first row)
+ */
+Datum
+informer_dbscan_window(PG_FUNCTION_ARGS)
+{
+	WindowObject win = PG_WINDOW_OBJECT();
+	WindowClusters *wc = WinGetPartitionLocalMemory(win, sizeof(WindowClusters));
+	int32		c;
+
+	if (!wc->done)
+		window_cluster(win, wc);
+	c = wc->cluster[WinGetCurrentPosition(win)];
+	if (c < 0)
+		PG_RETURN_NULL();
+	PG_RETURN_INT32(c);
 }

@@ -87,6 +87,23 @@ SELECT count(*) AS disagreements FROM informer_dbscan('SELECT chain_id, rpcs FRO
                                WHERE informer_overlap_distance(c.rpcs, o.rpcs) <= 0.5 + 1e-12
                                  AND NOT EXISTS (SELECT FROM dbscan_random s WHERE o.rpcs <@ s.rpcs AND NOT s.rpcs <@ o.rpcs)) >= 4);
 
+-- the window form gives the same clusters, per partition
+SELECT chain_id, informer_dbscan_cluster(rpcs, 0.25, 1) OVER (ORDER BY ord) FROM dbscan_chains ORDER BY ord;
+SELECT count(*) AS chains, count(*) FILTER (WHERE w.c IS DISTINCT FROM d.cluster_id) AS differences
+  FROM (SELECT chain_id, informer_dbscan_cluster(rpcs, 0.3, 2) OVER (ORDER BY ord) AS c FROM dbscan_random) w
+  JOIN informer_dbscan('SELECT chain_id, rpcs FROM dbscan_random ORDER BY ord', 0.3, 2) d USING (chain_id);
+SELECT count(*) AS chains, count(*) FILTER (WHERE w.c IS DISTINCT FROM d.cluster_id) AS differences
+  FROM (SELECT chain_id, ord % 2 AS half,
+               informer_dbscan_cluster(rpcs, 0.2, 1) OVER (PARTITION BY ord % 2 ORDER BY ord) AS c
+          FROM dbscan_random) w
+  JOIN (SELECT 0 AS half, * FROM informer_dbscan('SELECT chain_id, rpcs FROM dbscan_random WHERE ord % 2 = 0 ORDER BY ord', 0.2)
+        UNION ALL
+        SELECT 1, * FROM informer_dbscan('SELECT chain_id, rpcs FROM dbscan_random WHERE ord % 2 = 1 ORDER BY ord', 0.2)) d
+    USING (half, chain_id);
+SELECT informer_dbscan_cluster(rpcs, NULL, 1) OVER () FROM dbscan_chains;
+SELECT informer_dbscan_cluster(rpcs, 0.05, -1) OVER () FROM dbscan_chains;
+SELECT informer_dbscan_cluster(rpcs, 1.5, 1) OVER () FROM dbscan_chains;
+
 -- bad input
 SELECT * FROM informer_dbscan(NULL);
 SELECT * FROM informer_dbscan('SELECT chain_id, rpcs FROM dbscan_chains', NULL);
