@@ -58,7 +58,7 @@ SET work_mem = '64MB';
 CREATE TABLE fig_log AS
 SELECT '2026-01-01'::timestamptz + c.chain_id * interval '1 second' AS ts, c.chain_id AS trace, n.src, n.dst
   FROM gen_chains(10000, 200) c, unnest(c.rpcs) id, gen_rpc_name(id) n;
-SELECT informer_register_source('fig', 'fig_log', 'ts', 'trace', 'src', 'dst');
+DO $$ BEGIN PERFORM informer_register_source('fig', 'fig_log', 'ts', 'trace', 'src', 'dst'); END $$;
 CREATE TABLE fig_run AS SELECT * FROM informer_mine_patterns('fig', '2026-01-01', '2026-01-02');
 CREATE TABLE fig_sizes AS
 SELECT 'dbscan' AS method, rpcs FROM informer.pattern WHERE run_id = (SELECT run_id FROM fig_run)
@@ -66,11 +66,11 @@ UNION ALL
 SELECT 'components', count(*) FROM informer_rpc_components(
     (SELECT array_agg(rpc_id) FROM informer.rpc)) GROUP BY component_id;
 SELECT json_build_object('bench', 'mining_figure2', 'method', method, 'patterns', sum(k),
-    'rpcs_in_patterns', sum(rpcs), 'largest', max(rpcs),
+    'rpcs_in_patterns', sum(rpcs), 'largest', max(hi),
     'histogram', json_object_agg(bucket, k ORDER BY lo))
   FROM (SELECT method, CASE WHEN rpcs = 1 THEN '1' WHEN rpcs <= 10 THEN '2-10' WHEN rpcs <= 50 THEN '11-50'
                             WHEN rpcs <= 100 THEN '51-100' WHEN rpcs <= 1000 THEN '101-1000' ELSE '>1000' END AS bucket,
-               min(rpcs) AS lo, count(*) AS k, sum(rpcs) AS rpcs
+               min(rpcs) AS lo, max(rpcs) AS hi, count(*) AS k, sum(rpcs) AS rpcs
           FROM fig_sizes GROUP BY 1, 2) h
  GROUP BY method ORDER BY method;
 SELECT json_build_object('bench', 'mining_figure2_run', 'chains_used', chains_used, 'duplicates', duplicates,
