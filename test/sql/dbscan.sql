@@ -48,12 +48,26 @@ CREATE TABLE dbscan_random AS
 SELECT g AS ord, 'c' || g AS chain_id,
        (SELECT array_agg(DISTINCT 1 + (abs(hashint4(g * 31 + k)) % 25)) FROM generate_series(1, 2 + g % 5) k) AS rpcs
   FROM generate_series(1, 200) g;
-CREATE TABLE dbscan_ref (eps float8, chain_id text, cluster_id int, role text);
-CREATE FUNCTION dbscan_reference(eps float8) RETURNS void LANGUAGE plpgsql AS $$
+-- generated chains: 6 functionalities, each a trunk of 20-25 RPCs, three
+-- optional branches of 3 RPCs, 4 common RPCs and rare alternative calls
+CREATE TABLE dbscan_generated AS
+SELECT g AS ord, 'g' || g AS chain_id, ARRAY(
+        SELECT base + k FROM generate_series(0, 19 + f) k
+        UNION ALL
+        SELECT base + 60 + 3 * b + k FROM generate_series(0, 2) b, generate_series(0, 2) k
+         WHERE abs(hashint4(g * 10 + b)) % 2 = 0
+        UNION ALL
+        SELECT 1 + c FROM generate_series(0, 3) c WHERE abs(hashint4(g * 10 + 5 + c)) % 3 = 0
+        UNION ALL
+        SELECT base + 80 + abs(hashint4(-g)) % 3 WHERE abs(hashint4(-g - 1000)) % 4 = 0) AS rpcs
+  FROM generate_series(1, 300) g, LATERAL (SELECT abs(hashint4(g + 77)) % 6 AS f) ff,
+       LATERAL (SELECT 1000 + 100 * ff.f AS base) bb;
+CREATE TABLE dbscan_ref (tbl text, eps float8, chain_id text, cluster_id int, role text);
+CREATE FUNCTION dbscan_reference(tbl regclass, eps float8) RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
-    CREATE TEMP TABLE ref_pt AS       -- points: not a strict subset of another chain
-    SELECT c.ord, c.rpcs, c.ord AS lbl FROM dbscan_random c
-     WHERE NOT EXISTS (SELECT FROM dbscan_random o WHERE c.rpcs <@ o.rpcs AND NOT o.rpcs <@ c.rpcs);
+    EXECUTE format($q$CREATE TEMP TABLE ref_pt AS  -- points: not a strict subset of another chain
+        SELECT c.ord, c.rpcs, c.ord AS lbl FROM %1$s c
+         WHERE NOT EXISTS (SELECT FROM %1$s o WHERE c.rpcs <@ o.rpcs AND NOT o.rpcs <@ c.rpcs)$q$, tbl);
     CREATE TEMP TABLE ref_edge AS     -- all pairs within eps
     SELECT a.ord AS x, b.ord AS y FROM ref_pt a JOIN ref_pt b
         ON informer_overlap_distance(a.rpcs, b.rpcs) <= eps + 1e-12;
@@ -63,22 +77,35 @@ BEGIN
          WHERE m.x = p.ord AND m.lbl < p.lbl;
         EXIT WHEN NOT FOUND;
     END LOOP;
-    INSERT INTO dbscan_ref
-    SELECT eps, c.chain_id,
-           CASE WHEN p.lbl IS NOT NULL THEN dense_rank() OVER (ORDER BY p.lbl)::int END,
-           CASE WHEN EXISTS (SELECT FROM dbscan_random o WHERE o.ord < c.ord AND o.rpcs <@ c.rpcs AND c.rpcs <@ o.rpcs)
-                THEN 'duplicate' WHEN p.lbl IS NULL THEN 'subset' ELSE 'core' END
-      FROM dbscan_random c LEFT JOIN ref_pt p ON p.ord = c.ord;
+    EXECUTE format($q$INSERT INTO dbscan_ref
+        SELECT %2$L, $1, c.chain_id,
+               CASE WHEN p.lbl IS NOT NULL THEN dense_rank() OVER (ORDER BY p.lbl)::int END,
+               CASE WHEN EXISTS (SELECT FROM %1$s o WHERE o.ord < c.ord AND o.rpcs <@ c.rpcs AND c.rpcs <@ o.rpcs)
+                    THEN 'duplicate' WHEN p.lbl IS NULL THEN 'subset' ELSE 'core' END
+          FROM %1$s c LEFT JOIN ref_pt p ON p.ord = c.ord$q$, tbl, tbl::text) USING eps;
     DROP TABLE ref_pt, ref_edge;
 END
 $$;
-SELECT dbscan_reference(e) FROM unnest('{0, 0.05, 0.2, 0.3, 0.5}'::float8[]) e;
-SELECT r.eps, count(*) AS chains, count(DISTINCT r.cluster_id) AS clusters,
+SELECT count(*) AS reference_runs FROM unnest('{dbscan_random, dbscan_generated}'::regclass[]) t,
+       unnest('{0, 0.05, 0.2, 0.3, 0.5}'::float8[]) e, LATERAL dbscan_reference(t, e);
+CREATE TABLE dbscan_ours AS
+SELECT r.tbl, r.eps, d.* FROM (SELECT DISTINCT tbl, eps FROM dbscan_ref) r,
+       LATERAL informer_dbscan(format('SELECT chain_id, rpcs FROM %s ORDER BY ord', r.tbl), r.eps) d;
+-- identical partitions and roles
+SELECT r.tbl, r.eps, count(*) AS chains, count(DISTINCT r.cluster_id) AS clusters,
        count(*) FILTER (WHERE d.cluster_id IS DISTINCT FROM r.cluster_id OR d.role <> r.role) AS differences
-  FROM dbscan_ref r
-  JOIN LATERAL informer_dbscan('SELECT chain_id, rpcs FROM dbscan_random ORDER BY ord', r.eps) d
-    ON d.chain_id = r.chain_id
- GROUP BY r.eps ORDER BY r.eps;
+  FROM dbscan_ref r JOIN dbscan_ours d USING (tbl, eps, chain_id)
+ GROUP BY r.tbl, r.eps ORDER BY r.tbl, r.eps;
+-- identical patterns: the union of each cluster's chains
+CREATE VIEW dbscan_all AS SELECT 'dbscan_random' AS tbl, * FROM dbscan_random
+                          UNION ALL SELECT 'dbscan_generated', * FROM dbscan_generated;
+SELECT tbl, eps, count(*) AS patterns, count(*) FILTER (WHERE o.rpcs IS DISTINCT FROM r.rpcs) AS differences,
+       max(cardinality(r.rpcs)) AS largest
+  FROM (SELECT tbl, eps, cluster_id, informer_chain_agg(x) AS rpcs FROM dbscan_ref JOIN dbscan_all USING (tbl, chain_id),
+               unnest(rpcs) x WHERE cluster_id IS NOT NULL GROUP BY 1, 2, 3) r
+  FULL JOIN (SELECT tbl, eps, cluster_id, informer_chain_agg(x) AS rpcs FROM dbscan_ours JOIN dbscan_all USING (tbl, chain_id),
+               unnest(rpcs) x WHERE cluster_id IS NOT NULL GROUP BY 1, 2, 3) o USING (tbl, eps, cluster_id)
+ GROUP BY tbl, eps ORDER BY tbl, eps;
 -- core points with min_pts 4: chains with at least 4 neighbours (themselves and copies included)
 SELECT count(*) AS disagreements FROM informer_dbscan('SELECT chain_id, rpcs FROM dbscan_random ORDER BY ord', 0.5, 4) d
   JOIN dbscan_random c USING (chain_id)
@@ -142,5 +169,6 @@ SELECT count(*) FROM informer_dbscan($$SELECT g, ARRAY[0, g, g + 100000] FROM ge
 RESET statement_timeout;
 RESET work_mem;
 
-DROP FUNCTION dbscan_reference(float8);
-DROP TABLE dbscan_chains, dbscan_random, dbscan_ref;
+DROP FUNCTION dbscan_reference(regclass, float8);
+DROP VIEW dbscan_all;
+DROP TABLE dbscan_chains, dbscan_random, dbscan_generated, dbscan_ref, dbscan_ours;
