@@ -216,7 +216,7 @@ chains_rank(const ChainSet *cs, const size_t *rep, RankedChains *rc)
 	if (alloc_ranked(rc, n, total) != 0)
 		goto done;
 
-	/* unique chains in input order; input index -> unique index via off */
+	/* distinct non-empty chains, in input order */
 	rc->n = n;
 	rc->off[0] = 0;
 	for (size_t i = 0, u = 0; i < cs->n; i++)

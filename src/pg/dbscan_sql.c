@@ -217,6 +217,11 @@ run_dbscan(const InputChains *in, DbscanParams *p, int32 *cluster, uint8 *role)
 	DbscanStats stats;
 	DbscanStatus st;
 
+	if (in->n > PG_INT32_MAX)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("too many chains: %zu", in->n),
+				 errhint("Cluster a sample, for example with informer_sample_chains().")));
 	p->max_bytes = limit > have ? limit - have : 1;
 	st = dbscan_run(&cs, p, cluster, role, &stats);
 	if (st == DBSCAN_STOPPED)

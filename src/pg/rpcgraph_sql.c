@@ -122,7 +122,10 @@ pattern_adjacency(int32 pattern_id, RpcList *l, int copies)
 	return w;
 }
 
-/* the non-zero entries of an n x n matrix as (extra..., row rpc, col rpc, value) rows */
+/*
+ * The non-zero entries of an n x n matrix as rows (support, row rpc, col rpc,
+ * value), or (row rpc, col rpc, value) when support < 0 (the graph itself).
+ */
 static void
 emit_matrix(ReturnSetInfo *rsinfo, const RpcList *l, const float *m, int support)
 {
