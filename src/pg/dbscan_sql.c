@@ -69,7 +69,7 @@ input_init(InputChains *in)
 }
 
 static void
-input_append(InputChains *in, const char *name, const int32 *ids, int nids)
+input_grow(InputChains *in, const char *name, const int32 *ids, int nids)
 {
 	size_t		used = in->off[in->n];
 
@@ -89,6 +89,24 @@ input_append(InputChains *in, const char *name, const int32 *ids, int nids)
 	in->n++;
 	in->off[in->n] = used + nids;
 	in->name_off[in->n] = in->names.len;
+}
+
+/*
+ * Append a chain given as an int4[] datum (NULL: no RPCs); the normalised
+ * copy is made in the current (per-row) context, the kept one in keep.
+ */
+static void
+input_append(InputChains *in, const char *name, Datum rpcs, bool isnull, MemoryContext keep)
+{
+	int32	   *ids = NULL;
+	int			nids = 0;
+	MemoryContext old;
+
+	if (!isnull)
+		ids = informer_array_to_rpcset(DatumGetArrayTypeP(rpcs), "rpcs", &nids);
+	old = MemoryContextSwitchTo(keep);
+	input_grow(in, name, ids, nids);
+	MemoryContextSwitchTo(old);
 }
 
 static void
@@ -115,9 +133,6 @@ read_row(InputChains *in, HeapTuple tup, TupleDesc desc, MemoryContext keep)
 	bool		isnull;
 	Datum		rpcs = SPI_getbinval(tup, desc, 2, &isnull);
 	char	   *name = SPI_getvalue(tup, desc, 1);
-	int32	   *ids = NULL;
-	int			nids = 0;
-	MemoryContext old;
 
 	if (name == NULL)
 		ereport(ERROR,
@@ -125,11 +140,7 @@ read_row(InputChains *in, HeapTuple tup, TupleDesc desc, MemoryContext keep)
 				 errmsg("chain id must not be NULL"),
 				 errdetail("Row %zu of the chains query has a NULL chain id.", in->n + 1),
 				 errhint("Filter the rows, for example WHERE chain_id IS NOT NULL.")));
-	if (!isnull)
-		ids = informer_array_to_rpcset(DatumGetArrayTypeP(rpcs), "rpcs", &nids);
-	old = MemoryContextSwitchTo(keep);
-	input_append(in, name, ids, nids);
-	MemoryContextSwitchTo(old);
+	input_append(in, name, rpcs, isnull, keep);
 }
 
 /* Run the query and read every row into in (allocated in keep). */
@@ -300,13 +311,8 @@ window_read(WindowObject win, InputChains *in, MemoryContext keep)
 					isout;
 		Datum		rpcs = WinGetFuncArgInPartition(win, 0, i, WINDOW_SEEK_HEAD, false,
 													&isnull, &isout);
-		int32	   *ids = NULL;
-		int			nids = 0;
 
-		if (!isnull)
-			ids = informer_array_to_rpcset(DatumGetArrayTypeP(rpcs), "rpcs", &nids);
-		MemoryContextSwitchTo(keep);
-		input_append(in, "", ids, nids);
+		input_append(in, "", rpcs, isnull, keep);
 		MemoryContextSwitchTo(old);
 		MemoryContextReset(row_ctx);
 		if (i % FETCH_ROWS == FETCH_ROWS - 1)
