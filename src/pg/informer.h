@@ -64,4 +64,9 @@ extern char *informer_job_refresh_run(const InformerJob *job);
 extern int32 *informer_array_to_rpcset(ArrayType *arr, const char *argname, int *nids);
 extern ArrayType *informer_rpcset_to_array(const int32 *ids, int nids);
 
+/* mining.c: cancellation of core loops, the work_mem limit */
+extern int	informer_should_stop(void *arg);
+extern void informer_raise_stopped(void) pg_attribute_noreturn();
+extern void informer_check_work_mem(Size needed, bool at_least, const char *what);
+
 #endif
