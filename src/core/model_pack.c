@@ -141,13 +141,15 @@ unpack_config(const ModelImage *img, DcrnnConfig *cfg, int batch, char *err,
 	return 0;
 }
 
-/* Does the image hold the graph, statistics and tensors net expects? */
+/*
+ * Does the image hold the graph, statistics and weight count cfg needs?
+ * Checked before the network is allocated, so that a corrupt configuration
+ * cannot ask for more memory than its own weights take in the buffer.
+ */
 static int
-unpack_matches(const ModelImage *img, const DcrnnModel *net, char *err,
-			   size_t errlen)
+unpack_sizes(const ModelImage *img, const DcrnnConfig *cfg, char *err,
+			 size_t errlen)
 {
-	const DcrnnConfig *cfg = &net->cfg;
-
 	if (img->n_nodes != cfg->num_nodes || img->n_supports != cfg->num_supports)
 	{
 		snprintf(err, errlen, "model graph has %d nodes and %d supports, its configuration says %d and %d",
@@ -160,12 +162,22 @@ unpack_matches(const ModelImage *img, const DcrnnModel *net, char *err,
 				 img->stats_horizon, cfg->horizon);
 		return -1;
 	}
-	if (img->n_tensors != net->n_tensors || img->n_weights != net->n_params)
+	if (img->n_tensors != dcrnn_tensor_count(cfg) ||
+		img->n_weights != dcrnn_param_count(cfg))
 	{
 		snprintf(err, errlen, "model has %d tensors of %zu weights, its configuration needs %d of %zu",
-				 img->n_tensors, img->n_weights, net->n_tensors, net->n_params);
+				 img->n_tensors, img->n_weights, dcrnn_tensor_count(cfg),
+				 dcrnn_param_count(cfg));
 		return -1;
 	}
+	return 0;
+}
+
+/* Are the image's tensors the network's own, name by name? */
+static int
+unpack_tensors(const ModelImage *img, const DcrnnModel *net, char *err,
+			   size_t errlen)
+{
 	for (int i = 0; i < net->n_tensors; i++)
 	{
 		const ModelTensorInfo *t = &img->tensors[i];
@@ -192,9 +204,10 @@ model_unpack(const ModelImage *img, int batch, char *err, size_t errlen)
 	size_t		nn;
 
 	if (unpack_config(img, &cfg, batch, err, errlen) < 0 ||
+		unpack_sizes(img, &cfg, err, errlen) < 0 ||
 		(net = dcrnn_create(&cfg, err, errlen)) == NULL)
 		return NULL;
-	if (unpack_matches(img, net, err, errlen) < 0)
+	if (unpack_tensors(img, net, err, errlen) < 0)
 	{
 		dcrnn_free(net);
 		return NULL;

@@ -4,10 +4,12 @@
  * Each input is loaded as it is, and again with its length field and
  * checksum made valid, so that mutations reach the field checks behind the
  * CRC.  The loader must either fail with a message or succeed; a buffer it
- * accepts must save back to the very same bytes.  Built and run by
- * test/fuzz/run.sh.
+ * accepts must save back to the very same bytes, and is then unpacked into
+ * a DCRNN model, which again must succeed or fail with a message.  Built
+ * and run by test/fuzz/run.sh.
  */
 #include "model_io.h"
+#include "model_pack.h"
 #include "crc32c.h"
 
 #include <stdlib.h>
@@ -35,6 +37,12 @@ load_one(const uint8_t *buf, size_t len)
 	if (model_io_save(&m, out, len) != len || memcmp(out, buf, len) != 0)
 		abort();
 	free(out);
+	err[0] = '\0';
+	DcrnnModel *net = model_unpack(&m, 1, err, sizeof err);
+
+	if (net == NULL && err[0] == '\0')
+		abort();
+	dcrnn_free(net);
 	model_image_free(&m);
 }
 

@@ -1,9 +1,11 @@
 /*
  * make_seeds.c -- writes the fuzzer's seed corpus: valid model buffers of
  * a few shapes (with and without supports and detection statistics, rank 1
- * to 4 tensors).  Run by test/fuzz/run.sh seeds DIR.
+ * to 4 tensors) and two small DCRNN models that unpack.  Run by
+ * test/fuzz/run.sh seeds.
  */
 #include "model_io.h"
+#include "model_pack.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -68,6 +70,36 @@ seed(const char *dir, const char *name, int n, int s, int t, int h)
 	return write_seed(dir, name, &m);
 }
 
+/* A DCRNN of n nodes, 1 layer, K = k, 2 units, packed with statistics. */
+static int
+dcrnn_seed(const char *dir, const char *name, int n, int k)
+{
+	DcrnnConfig cfg;
+	DcrnnModel *net;
+	ModelImage	img;
+	double		mean[3] = {1, 2, 3}, std[3] = {1, 1, 2};
+	double		em[3 * 2] = {0}, es[3 * 2] = {1, 1, 1, 1, 1, 1};
+	char		err[200];
+	int			rc;
+
+	dcrnn_config_default(&cfg, n);
+	cfg.units = 2;
+	cfg.layers = 1;
+	cfg.max_diffusion = k;
+	cfg.history = 2;
+	cfg.horizon = 2;
+	cfg.batch = 1;
+	if ((net = dcrnn_create(&cfg, err, sizeof err)) == NULL)
+		return -1;
+	dcrnn_init_params(net, 5);
+	rc = model_pack(net, mean, std, em, es, &img, err, sizeof err);
+	dcrnn_free(net);
+	if (rc == 0)
+		rc = write_seed(dir, name, &img);
+	model_image_free(&img);
+	return rc;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -79,7 +111,9 @@ main(int argc, char **argv)
 	if (seed(argv[1], "tiny", 1, 0, 1, 0) < 0 ||
 		seed(argv[1], "two_supports_stats", 4, 2, 3, 3) < 0 ||
 		seed(argv[1], "rank4", 2, 1, 4, 1) < 0 ||
-		seed(argv[1], "one_support", 3, 1, 2, 0) < 0)
+		seed(argv[1], "one_support", 3, 1, 2, 0) < 0 ||
+		dcrnn_seed(argv[1], "dcrnn_k1", 2, 1) < 0 ||
+		dcrnn_seed(argv[1], "dcrnn_k2", 3, 2) < 0)
 	{
 		perror("writing seeds");
 		return 1;

@@ -11,17 +11,18 @@ CLANG=${CLANG:-clang-14}
 OUT=${FUZZ_OUT:-build/fuzz}
 CORPUS=test/fuzz/corpus
 mkdir -p "$OUT"
-SRCS="src/core/model_io.c src/core/crc32c.c"
+SRCS=$(ls src/core/*.c)
+LIBS="-lopenblas -lm -lpthread"
 FLAGS="-std=c11 -D_POSIX_C_SOURCE=200809L -g -O1 -Isrc/core -Wall -Wextra -Werror"
 
 case "${1:-replay}" in
 seeds)
-    "$CLANG" $FLAGS -o "$OUT/make_seeds" test/fuzz/make_seeds.c $SRCS
+    "$CLANG" $FLAGS -o "$OUT/make_seeds" test/fuzz/make_seeds.c $SRCS $LIBS
     mkdir -p "$CORPUS"
     "$OUT/make_seeds" "$CORPUS" ;;
 replay|fuzz)
     "$CLANG" $FLAGS -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-        -o "$OUT/fuzz_model_load" test/fuzz/fuzz_model_load.c $SRCS -lm
+        -o "$OUT/fuzz_model_load" test/fuzz/fuzz_model_load.c $SRCS $LIBS
     if [ "$1" = replay ]; then
         "$OUT/fuzz_model_load" -runs=0 "$CORPUS"
     else
