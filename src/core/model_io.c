@@ -168,6 +168,10 @@ typedef struct Reader
 	int			failed;
 } Reader;
 
+#if defined(__GNUC__)
+static int	fail(Reader *r, const char *fmt,...) __attribute__((format(printf, 2, 3)));
+#endif
+
 static int
 fail(Reader *r, const char *fmt,...)
 {
