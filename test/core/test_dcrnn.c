@@ -37,6 +37,32 @@ random_support(float *s, int n, uint64_t *seed)
 	}
 }
 
+/* The supports s (two N x N) dense, or also in compressed rows. */
+typedef struct TestSupports
+{
+	DiffusionSupports sup;
+	SparseSupport sp[2];
+	int			rowptr[2][17];
+	int			col[2][256];
+	float		val[2][256];
+} TestSupports;
+
+static void
+test_supports(TestSupports *t, const float *s, int n, int sparse)
+{
+	t->sup.n = n;
+	t->sup.dense = s;
+	t->sup.sparse = sparse ? t->sp : NULL;
+	for (int k = 0; k < 2 && sparse; k++)
+	{
+		t->sp[k].cap = 256;
+		t->sp[k].rowptr = t->rowptr[k];
+		t->sp[k].col = t->col[k];
+		t->sp[k].val = t->val[k];
+		sparse_support_build(&t->sp[k], s + k * n * n, n);
+	}
+}
+
 static void
 small_config(DcrnnConfig *cfg, int k, int mode)
 {
@@ -50,8 +76,12 @@ small_config(DcrnnConfig *cfg, int k, int mode)
 	cfg->diffusion = mode;
 }
 
+/*
+ * ring = 1 gives rings (node i collects from i - 1, resp. i + 1) with one
+ * nonzero per row, which the model diffuses with its sparse kernel.
+ */
 static DcrnnModel *
-small_model(int k, int mode, uint64_t seed)
+small_model(int k, int mode, int ring, uint64_t seed)
 {
 	DcrnnConfig cfg;
 	DcrnnModel *m;
@@ -67,6 +97,9 @@ small_model(int k, int mode, uint64_t seed)
 	for (int j = 0; j < 2; j++)
 	{
 		random_support(s, 4, &seed);
+		if (ring)
+			for (int i = 0; i < 16; i++)
+				s[i] = i % 4 == (i / 4 + (j ? 1 : 3)) % 4 ? 0.5f + 0.1f * (i / 4) : 0.0f;
 		dcrnn_set_support(m, j, s);
 	}
 	return m;
@@ -109,13 +142,29 @@ objective(GradCase *g)
 	return sum;
 }
 
+static double
+central_difference(GradCase *g, size_t i, float h)
+{
+	float		p = g->m->params[i];
+
+	g->m->params[i] = p + h;
+	double		up = objective(g);
+
+	g->m->params[i] = p - h;
+	double		down = objective(g);
+
+	g->m->params[i] = p;
+	return (up - down) / (2.0 * h);
+}
+
 /*
  * Central differences of every parameter against dcrnn_backward, in float.
- * The objective (~1) carries rounding noise of ~1e-7, i.e. ~1e-5 in a
- * difference quotient with h = 1e-2, whose truncation error is ~h^2 f'''/6,
- * also ~1e-5.  Each gradient must match to 1e-4 of the largest gradient
- * plus 1e-4 of its own size: the errors seen are 5-25x below that, while a
- * wrong or missing term is of the gradient's own size.
+ * The objective (~1) carries rounding noise of ~1e-7, i.e. ~3e-5 in the
+ * Richardson-extrapolated quotient from h = 1e-2 and 5e-3, whose truncation
+ * error is O(h^4).  Each gradient must match to 2e-4 of the largest
+ * gradient plus 1e-4 of its own size: the errors seen stay below a third of
+ * that, while a wrong or missing term is of the gradient's own size (a 10%
+ * error in one backward term fails by 40x).
  */
 static double
 gradient_error(GradCase *g)
@@ -133,17 +182,10 @@ gradient_error(GradCase *g)
 			scale = fabs(analytic[i]);
 	for (size_t i = 0; i < m->n_params; i++)
 	{
-		float		p = m->params[i];
-
-		m->params[i] = p + h;
-		double		up = objective(g);
-
-		m->params[i] = p - h;
-		double		down = objective(g);
-
-		m->params[i] = p;
-		double		fd = (up - down) / (2.0 * h);
-		double		err = fabs(fd - analytic[i]) / (1e-4 * scale + 1e-4 * fabs(fd));
+		/* Richardson: (4 D(h/2) - D(h)) / 3 cancels the h^2 error term */
+		double		fd = (4.0 * central_difference(g, i, h / 2) -
+						  central_difference(g, i, h)) / 3.0;
+		double		err = fabs(fd - analytic[i]) / (2e-4 * scale + 1e-4 * fabs(fd));
 
 		if (err > worst)
 			worst = err;
@@ -153,13 +195,13 @@ gradient_error(GradCase *g)
 }
 
 static double
-check_case(int k, int mode, const unsigned char *coins, uint64_t seed)
+check_case(int k, int mode, int ring, const unsigned char *coins, uint64_t seed)
 {
 	GradCase	g = {0};
 	double		err = 1e9;
 
-	g.m = small_model(k, mode, seed);
-	if (!g.m)
+	g.m = small_model(k, mode, ring, seed);
+	if (!g.m || (g.m->work->sparse[0].nnz >= 0) != ring)
 		return err;
 	g.nx = (size_t) 3 * 2 * 4 * 2;
 	g.ny = (size_t) 3 * 2 * 4;
@@ -189,13 +231,15 @@ TEST(dcrnn_gradients_match_finite_differences)
 	for (int mode = 0; mode < 2; mode++)
 		for (int k = 1; k <= 3; k++)
 		{
-			double		a = check_case(k, mode, free_running, 100 + k);
-			double		b = check_case(k, mode, mixed, 200 + k);
+			double		a = check_case(k, mode, 0, free_running, 100 + k);
+			double		b = check_case(k, mode, 0, mixed, 200 + k);
+			double		c = check_case(k, mode, 1, mixed, 300 + k);
 
-			printf("    K=%d %s: worst error / tolerance %.3f, %.3f\n", k,
-				   mode ? "reference" : "powers", a, b);
+			printf("    K=%d %s: worst error / tolerance %.3f, %.3f, sparse %.3f\n",
+				   k, mode ? "reference" : "powers", a, b, c);
 			CHECK(a <= 1.0);
 			CHECK(b <= 1.0);
+			CHECK(c <= 1.0);
 		}
 }
 
@@ -220,16 +264,18 @@ TEST(dcrnn_diffusion_terms_match_formulas)
 	float		s[2 * N * N], terms[M * R * N], want[M][N], tmp[N];
 	uint64_t	seed = 9;
 	DiffusionPlan plan;
+	TestSupports ts;
 
 	random_support(s, N, &seed);
 	random_support(s + N * N, N, &seed);
-	for (int mode = 0; mode < 2; mode++)
+	for (int mode = 0; mode < 4; mode++)
 	{
-		diffusion_plan_build(&plan, 2, 2, mode);
+		test_supports(&ts, s, N, mode / 2);	/* dense, then sparse kernel */
+		diffusion_plan_build(&plan, 2, 2, mode % 2);
 		REQUIRE(plan.n_terms == M);
 		for (int i = 0; i < R * N; i++)
 			terms[i] = frand(&seed);
-		diffusion_forward(&plan, s, N, R, terms);
+		diffusion_forward(&plan, &ts.sup, R, terms);
 		for (int r = 0; r < R; r++)
 		{
 			const float *x = terms + r * N;
@@ -238,7 +284,7 @@ TEST(dcrnn_diffusion_terms_match_formulas)
 			memcpy(want[0], x, sizeof want[0]);
 			matvec(s0, x, N, want[1]);
 			matvec(s0, want[1], N, want[2]);
-			if (mode == DCRNN_DIFFUSION_POWERS)
+			if (mode % 2 == DCRNN_DIFFUSION_POWERS)
 			{
 				matvec(s1, x, N, want[3]);	/* S1 x, S1^2 x */
 				matvec(s1, want[3], N, want[4]);
@@ -267,23 +313,25 @@ TEST(dcrnn_diffusion_backward_is_adjoint)
 	float		s[2 * N * N], fwd[M * R * N], back[M * R * N], x[R * N];
 	uint64_t	seed = 11;
 	DiffusionPlan plan;
+	TestSupports ts;
 
 	random_support(s, N, &seed);
 	random_support(s + N * N, N, &seed);
-	for (int mode = 0; mode < 2; mode++)
+	for (int mode = 0; mode < 4; mode++)
 	{
 		double		lhs = 0.0, rhs = 0.0;
 
-		diffusion_plan_build(&plan, 3, 2, mode);
+		test_supports(&ts, s, N, mode / 2);	/* dense, then sparse kernel */
+		diffusion_plan_build(&plan, 3, 2, mode % 2);
 		for (int i = 0; i < R * N; i++)
 			x[i] = fwd[i] = frand(&seed);
-		diffusion_forward(&plan, s, N, R, fwd);
+		diffusion_forward(&plan, &ts.sup, R, fwd);
 		for (int i = 0; i < M * R * N; i++)
 		{
 			back[i] = frand(&seed);
 			lhs += (double) back[i] * fwd[i];
 		}
-		diffusion_backward(&plan, s, N, R, back);
+		diffusion_backward(&plan, &ts.sup, R, back);
 		for (int i = 0; i < R * N; i++)
 			rhs += (double) back[i] * x[i];
 		CHECK_CLOSE(lhs, rhs, 1e-5, 1e-6);
@@ -293,7 +341,7 @@ TEST(dcrnn_diffusion_backward_is_adjoint)
 /* A batch gives each sample what it gets alone; gradients add up. */
 TEST(dcrnn_batch_samples_are_independent)
 {
-	DcrnnModel *m = small_model(2, DCRNN_DIFFUSION_POWERS, 5);
+	DcrnnModel *m = small_model(2, DCRNN_DIFFUSION_POWERS, 0, 5);
 	uint64_t	seed = 3;
 	enum {B = 2, NX = 3 * 4 * 2, NY = 3 * 4};	/* per sample */
 	float		x[B * NX], pred[B * NY], one[NY], xs[NX], dpred[B * NY], dsum[2000];
