@@ -23,8 +23,7 @@ gconv_forward(const DcgruCtx *ctx, int f, int out, const float *w,
 {
 	int			bn = ctx->batch * ctx->n;
 
-	diffusion_forward(ctx->plan, ctx->supports, ctx->n,
-					  (size_t) f * ctx->batch, terms);
+	diffusion_forward(ctx->plan, ctx->sup, (size_t) f * ctx->batch, terms);
 	for (int o = 0; o < out; o++)
 		for (int j = 0; j < bn; j++)
 			result[(size_t) o * bn + j] = b[o];
@@ -52,8 +51,7 @@ gconv_backward(const DcgruCtx *ctx, int f, int out, const float *w,
 	}
 	blas_gemm(0, 0, mf, bn, out, 1.0f, w, out, dresult, bn, 0.0f,
 			  ctx->dterms, bn);
-	diffusion_backward(ctx->plan, ctx->supports, ctx->n,
-					   (size_t) f * ctx->batch, ctx->dterms);
+	diffusion_backward(ctx->plan, ctx->sup, (size_t) f * ctx->batch, ctx->dterms);
 }
 
 void

@@ -199,6 +199,29 @@ bind_cells(DcrnnModel *m)
 	}
 }
 
+/* Room for supports sparse enough that the sparse kernel beats a GEMM. */
+static int
+alloc_sparse(DcrnnWork *w, int n)
+{
+	int			cap = (int) ((double) n * n / 32);
+
+	if (cap < n)
+		cap = n;
+	for (int k = 0; k < DCRNN_MAX_SUPPORTS; k++)
+	{
+		SparseSupport *sp = &w->sparse[k];
+
+		sp->cap = cap;
+		sp->nnz = -1;
+		sp->rowptr = calloc((size_t) n + 1, sizeof(int));
+		sp->col = calloc(cap, sizeof(int));
+		sp->val = calloc(cap, sizeof(float));
+		if (!sp->rowptr || !sp->col || !sp->val)
+			return -1;
+	}
+	return 0;
+}
+
 DcrnnModel *
 dcrnn_create(const DcrnnConfig *cfg, char *err, size_t errlen)
 {
@@ -234,15 +257,22 @@ dcrnn_create(const DcrnnConfig *cfg, char *err, size_t errlen)
 					  sizeof(DcgruSaved));
 	w->teacher = calloc(cfg->horizon, 1);
 	w->arena = calloc(layout_work(cfg, NULL, NULL), sizeof(float));
-	if (!w->cells || !w->saved || !w->teacher || !w->arena)
+	if (!w->cells || !w->saved || !w->teacher || !w->arena ||
+		alloc_sparse(w, cfg->num_nodes) < 0)
 		goto oom;
 	layout_work(cfg, w, w->arena);
 	diffusion_plan_build(&w->plan, cfg->max_diffusion, cfg->num_supports,
 						 cfg->diffusion);
 	bind_cells(m);
+	w->sup.n = cfg->num_nodes;
+	w->sup.dense = m->supports;
+	w->sup.sparse = w->sparse;
 	for (int k = 0; k < cfg->num_supports; k++)
+	{
 		for (int i = 0; i < cfg->num_nodes; i++)
 			m->supports[k * nn + (size_t) i * cfg->num_nodes + i] = 1.0f;
+		sparse_support_build(&w->sparse[k], m->supports + k * nn, cfg->num_nodes);
+	}
 	return m;
 
 oom:
@@ -264,6 +294,12 @@ dcrnn_free(DcrnnModel *m)
 		free(m->work->saved);
 		free(m->work->teacher);
 		free(m->work->arena);
+		for (int k = 0; k < DCRNN_MAX_SUPPORTS; k++)
+		{
+			free(m->work->sparse[k].rowptr);
+			free(m->work->sparse[k].col);
+			free(m->work->sparse[k].val);
+		}
 		free(m->work);
 	}
 	free(m->tensors);
@@ -288,6 +324,7 @@ dcrnn_set_support(DcrnnModel *m, int k, const float *s)
 	size_t		nn = (size_t) m->cfg.num_nodes * m->cfg.num_nodes;
 
 	memcpy(m->supports + k * nn, s, nn * sizeof(float));
+	sparse_support_build(&m->work->sparse[k], s, m->cfg.num_nodes);
 }
 
 /* splitmix64: small, seedable, good enough for weight initialisation */

@@ -79,7 +79,8 @@ typedef struct DcrnnModel
 	float	   *grads;			/* dL/dparams after dcrnn_backward */
 	int			n_tensors;
 	DcrnnTensor *tensors;
-	float	   *supports;		/* num_supports * N * N, row-major */
+	float	   *supports;		/* num_supports * N * N, row-major; read-only,
+								 * set with dcrnn_set_support */
 	DcrnnWork  *work;
 } DcrnnModel;
 
@@ -114,7 +115,11 @@ void		dcrnn_init_params(DcrnnModel *m, uint64_t seed);
 /* The named tensor, or NULL. */
 const DcrnnTensor *dcrnn_find_tensor(const DcrnnModel *m, const char *name);
 
-/* Copies support k (0 or 1), a dense N x N row-major matrix. */
+/*
+ * Copies support k (0 or 1), a dense N x N row-major matrix.  One with at
+ * most N*N/32 nonzeros (and at least N) is also kept in compressed rows and
+ * diffused by the sparse kernel, which then beats a dense GEMM.
+ */
 void		dcrnn_set_support(DcrnnModel *m, int k, const float *s);
 
 /*

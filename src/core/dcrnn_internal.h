@@ -29,18 +29,40 @@ typedef struct DiffusionPlan
 	float		coef[DCRNN_MAX_TERMS];
 } DiffusionPlan;
 
+/*
+ * A support in compressed sparse rows, used instead of the dense matrix
+ * when it has at most cap nonzeros (a dense GEMM wins above ~1/32 density).
+ */
+typedef struct SparseSupport
+{
+	int			nnz;			/* -1: too dense, use the dense matrix */
+	int			cap;
+	int		   *rowptr;			/* N + 1 */
+	int		   *col;			/* cap */
+	float	   *val;			/* cap */
+} SparseSupport;
+
+/* The supports one diffusion runs on. */
+typedef struct DiffusionSupports
+{
+	int			n;				/* nodes */
+	const float *dense;			/* count x N x N, row-major */
+	const SparseSupport *sparse;	/* count entries, or NULL: all dense */
+} DiffusionSupports;
+
 /* diffusion.c */
+void		sparse_support_build(SparseSupport *sp, const float *s, int n);
 void		diffusion_plan_build(DiffusionPlan *p, int k, int supports, int mode);
-void		diffusion_forward(const DiffusionPlan *p, const float *supports,
-							  int n, size_t rows, float *terms);
-void		diffusion_backward(const DiffusionPlan *p, const float *supports,
-							   int n, size_t rows, float *dterms);
+void		diffusion_forward(const DiffusionPlan *p, const DiffusionSupports *sup,
+							  size_t rows, float *terms);
+void		diffusion_backward(const DiffusionPlan *p, const DiffusionSupports *sup,
+							   size_t rows, float *dterms);
 
 /* Shapes and shared buffers of one batch for the cells. */
 typedef struct DcgruCtx
 {
 	const DiffusionPlan *plan;
-	const float *supports;
+	const DiffusionSupports *sup;
 	int			n;				/* nodes */
 	int			batch;
 	int			units;
@@ -78,6 +100,8 @@ void		dcgru_backward(const DcgruCtx *ctx, const DcgruCell *cell,
 struct DcrnnWork
 {
 	DiffusionPlan plan;
+	DiffusionSupports sup;
+	SparseSupport sparse[DCRNN_MAX_SUPPORTS];
 	DcgruCell  *cells;			/* 2L: encoder then decoder */
 	DcgruSaved *saved;			/* (history + horizon) x L */
 	float	   *inputs;			/* (history + horizon) x (Fio x BN) */

@@ -4,7 +4,8 @@
  *
  * The input block (term 0) is a (rows x N) matrix, rows = features * batch,
  * node index last.  Term m is coef * T_src S^T (- T_prev), so each step is
- * one GEMM over the whole batch.  The plan encodes both recursions that
+ * one GEMM over the whole batch, or for a sparse support (a large graph
+ * with few edges per node) a pass over its nonzeros.  The plan encodes both recursions that
  * docs/dcrnn.md describes: the paper's plain powers S^k x, and the
  * reference's Chebyshev-style recursion with the x carry-over between
  * supports.
@@ -50,27 +51,102 @@ diffusion_plan_build(DiffusionPlan *p, int k, int supports, int mode)
 }
 
 void
-diffusion_forward(const DiffusionPlan *p, const float *supports, int n,
+sparse_support_build(SparseSupport *sp, const float *s, int n)
+{
+	int			nnz = 0;
+
+	sp->rowptr[0] = 0;
+	for (int i = 0; i < n; i++)
+	{
+		for (int j = 0; j < n; j++)
+		{
+			if (s[(size_t) i * n + j] == 0.0f)
+				continue;
+			if (nnz == sp->cap)
+			{
+				sp->nnz = -1;
+				return;
+			}
+			sp->col[nnz] = j;
+			sp->val[nnz++] = s[(size_t) i * n + j];
+		}
+		sp->rowptr[i + 1] = nnz;
+	}
+	sp->nnz = nnz;
+}
+
+/* out = coef * S in (- prev), row by row over the batch's signals */
+static void
+sparse_apply(const SparseSupport *sp, int n, size_t rows, float coef,
+			 const float *in, const float *prev, float *out)
+{
+	for (size_t r = 0; r < rows; r++)
+	{
+		const float *x = in + r * n;
+		float	   *y = out + r * n;
+
+		for (int i = 0; i < n; i++)
+		{
+			float		sum = 0.0f;
+
+			for (int p = sp->rowptr[i]; p < sp->rowptr[i + 1]; p++)
+				sum += sp->val[p] * x[sp->col[p]];
+			y[i] = coef * sum - (prev ? prev[r * n + i] : 0.0f);
+		}
+	}
+}
+
+/* din += coef * S^T dout, the adjoint of sparse_apply */
+static void
+sparse_apply_adjoint(const SparseSupport *sp, int n, size_t rows, float coef,
+					 const float *dout, float *din)
+{
+	for (size_t r = 0; r < rows; r++)
+	{
+		const float *dy = dout + r * n;
+		float	   *dx = din + r * n;
+
+		for (int i = 0; i < n; i++)
+		{
+			float		g = coef * dy[i];
+
+			for (int p = sp->rowptr[i]; p < sp->rowptr[i + 1]; p++)
+				dx[sp->col[p]] += sp->val[p] * g;
+		}
+	}
+}
+
+static const SparseSupport *
+sparse_of(const DiffusionSupports *sup, int k)
+{
+	return sup->sparse && sup->sparse[k].nnz >= 0 ? &sup->sparse[k] : NULL;
+}
+
+void
+diffusion_forward(const DiffusionPlan *p, const DiffusionSupports *sup,
 				  size_t rows, float *terms)
 {
+	int			n = sup->n;
 	size_t		block = rows * (size_t) n;
 
 	for (int m = 1; m < p->n_terms; m++)
 	{
 		float	   *t = terms + m * block;
-		const float *s = supports + (size_t) p->support[m] * n * n;
-		float		beta = 0.0f;
+		const float *src = terms + p->src[m] * block;
+		const float *prev = p->prev[m] >= 0 ? terms + p->prev[m] * block : NULL;
+		const SparseSupport *sp = sparse_of(sup, p->support[m]);
 
-		if (p->prev[m] >= 0)
+		if (sp)
 		{
-			const float *prev = terms + p->prev[m] * block;
-
+			sparse_apply(sp, n, rows, p->coef[m], src, prev, t);
+			continue;
+		}
+		if (prev)
 			for (size_t i = 0; i < block; i++)
 				t[i] = -prev[i];
-			beta = 1.0f;
-		}
-		blas_gemm(0, 1, (int) rows, n, n, p->coef[m], terms + p->src[m] * block,
-				  n, s, n, beta, t, n);
+		blas_gemm(0, 1, (int) rows, n, n, p->coef[m], src, n,
+				  sup->dense + (size_t) p->support[m] * n * n, n,
+				  prev ? 1.0f : 0.0f, t, n);
 	}
 }
 
@@ -79,18 +155,23 @@ diffusion_forward(const DiffusionPlan *p, const float *supports, int n,
  * block 0 holds the full dL/dinput (other blocks are clobbered).
  */
 void
-diffusion_backward(const DiffusionPlan *p, const float *supports, int n,
+diffusion_backward(const DiffusionPlan *p, const DiffusionSupports *sup,
 				   size_t rows, float *dterms)
 {
+	int			n = sup->n;
 	size_t		block = rows * (size_t) n;
 
 	for (int m = p->n_terms - 1; m >= 1; m--)
 	{
 		const float *dt = dterms + m * block;
-		const float *s = supports + (size_t) p->support[m] * n * n;
+		float	   *dsrc = dterms + p->src[m] * block;
+		const SparseSupport *sp = sparse_of(sup, p->support[m]);
 
-		blas_gemm(0, 0, (int) rows, n, n, p->coef[m], dt, n, s, n, 1.0f,
-				  dterms + p->src[m] * block, n);
+		if (sp)
+			sparse_apply_adjoint(sp, n, rows, p->coef[m], dt, dsrc);
+		else
+			blas_gemm(0, 0, (int) rows, n, n, p->coef[m], dt, n,
+					  sup->dense + (size_t) p->support[m] * n * n, n, 1.0f, dsrc, n);
 		if (p->prev[m] >= 0)
 		{
 			float	   *prev = dterms + p->prev[m] * block;

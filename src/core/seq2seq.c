@@ -34,7 +34,7 @@ make_ctx(const DcrnnModel *m, int batch)
 {
 	DcgruCtx	ctx = {
 		.plan = &m->work->plan,
-		.supports = m->supports,
+		.sup = &m->work->sup,
 		.n = m->cfg.num_nodes,
 		.batch = batch,
 		.units = m->cfg.units,
