@@ -17,8 +17,9 @@
 /*
  * Fill img with copies of net's configuration, supports and weights, the
  * per-node normalisation (norm_mean, norm_std: N each) and, when err_mean
- * and err_std are not NULL, the detection statistics (N x horizon each).  img owns its
- * arrays (model_image_free).  Returns 0, or -1 with a message in err.
+ * and err_std are not NULL, the detection statistics (N x horizon each).
+ * img owns its arrays (model_image_free).  Returns 0, or -1 with a message
+ * in err.
  */
 int			model_pack(const DcrnnModel *net, const double *norm_mean,
 					   const double *norm_std, const double *err_mean,

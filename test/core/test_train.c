@@ -181,7 +181,8 @@ TEST(train_early_stopping_restores_best_epoch)
 	o.progress_arg = &log;
 	REQUIRE(train_run(m, &s, &o, &r, err, sizeof err) == 0);
 	REQUIRE(log.n == r.epochs && r.epochs >= 4);
-	printf("    %d epochs, best %d, stop %d, val %g .. %g\n", r.epochs, r.best_epoch, (int) r.stop, log.val[0], log.val[r.best_epoch - 1]);
+	printf("    %d epochs, best %d, stop %d, validation loss %g .. %g\n",
+		   r.epochs, r.best_epoch, (int) r.stop, log.val[0], log.val[r.best_epoch - 1]);
 	for (int e = 1; e < log.n; e++)
 		if (log.val[e] < log.val[best])
 			best = e;
