@@ -82,6 +82,10 @@ $(BUILD)/dcrnn_parity: test/parity/main.c $(PARITY_SRC) test/parity/parity.h $(C
 $(BUILD)/dcrnn_epoch: bench/dcrnn_epoch.c $(CORE_LIB)
 	$(CORE_CC) $(CORE_FLAGS) -o $@ $< $(CORE_LIB) $(BLAS_LIBS) -lm
 
+# build/model_io_bench: saving, loading and unpacking a model (bench/model_io.c)
+$(BUILD)/model_io_bench: bench/model_io.c $(CORE_LIB)
+	$(CORE_CC) $(CORE_FLAGS) -o $@ $< $(CORE_LIB) $(BLAS_LIBS) -lm
+
 .PHONY: core core-check
 core: $(CORE_LIB) $(TEST_RUNNER) $(BUILD)/dcrnn_parity
 
