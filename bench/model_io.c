@@ -60,7 +60,7 @@ bench(int n)
 			return fprintf(stderr, "%s\n", err), -1;
 		t_load += now_ms() - t0;
 		t0 = now_ms();
-		back = model_unpack(&loaded, 1, err, sizeof err);
+		back = model_unpack(&loaded, 1, 0, err, sizeof err);
 		t_unpack += now_ms() - t0;
 		if (back == NULL)
 			return fprintf(stderr, "%s\n", err), -1;

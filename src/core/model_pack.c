@@ -196,8 +196,25 @@ unpack_tensors(const ModelImage *img, const DcrnnModel *net, char *err,
 	return 0;
 }
 
+/* Does the network fit in max_bytes (0: no limit)? */
+static int
+unpack_memory(const DcrnnConfig *cfg, size_t max_bytes, char *err,
+			  size_t errlen)
+{
+	size_t		need = dcrnn_memory_bytes(cfg);
+
+	if (max_bytes > 0 && need > max_bytes)
+	{
+		snprintf(err, errlen, "model needs %zu kB of memory for batches of %d windows, the limit is %zu kB",
+				 (need + 1023) / 1024, cfg->batch, max_bytes / 1024);
+		return -1;
+	}
+	return 0;
+}
+
 DcrnnModel *
-model_unpack(const ModelImage *img, int batch, char *err, size_t errlen)
+model_unpack(const ModelImage *img, int batch, size_t max_bytes, char *err,
+			 size_t errlen)
 {
 	DcrnnConfig cfg;
 	DcrnnModel *net;
@@ -205,6 +222,7 @@ model_unpack(const ModelImage *img, int batch, char *err, size_t errlen)
 
 	if (unpack_config(img, &cfg, batch, err, errlen) < 0 ||
 		unpack_sizes(img, &cfg, err, errlen) < 0 ||
+		unpack_memory(&cfg, max_bytes, err, errlen) < 0 ||
 		(net = dcrnn_create(&cfg, err, errlen)) == NULL)
 		return NULL;
 	if (unpack_tensors(img, net, err, errlen) < 0)

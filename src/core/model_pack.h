@@ -28,10 +28,13 @@ int			model_pack(const DcrnnModel *net, const double *norm_mean,
 
 /*
  * Build the network img describes, sized for batches of up to batch
- * windows.  Returns NULL with a message in err when img does not describe
- * a network this build can run.
+ * windows.  A network whose memory (dcrnn_memory_bytes: weights, gradients,
+ * supports and the activations of a batch) would exceed max_bytes is
+ * refused, with both numbers in the message; 0 means no limit.  Returns
+ * NULL with a message in err when img does not describe a network this
+ * build can run.
  */
-DcrnnModel *model_unpack(const ModelImage *img, int batch, char *err,
-						 size_t errlen);
+DcrnnModel *model_unpack(const ModelImage *img, int batch, size_t max_bytes,
+						 char *err, size_t errlen);
 
 #endif

@@ -70,7 +70,7 @@ TEST(model_pack_round_trip_forecasts_the_same)
 
 	REQUIRE(a != NULL && (buf = saved(a, &len)) != NULL);
 	REQUIRE(model_io_load(buf, len, &img, err, sizeof err) == 0);
-	b = model_unpack(&img, 2, err, sizeof err);
+	b = model_unpack(&img, 2, 0, err, sizeof err);
 	REQUIRE(b != NULL);
 	CHECK(memcmp(&a->cfg, &b->cfg, sizeof a->cfg) == 0);
 	CHECK(a->n_params == b->n_params);
@@ -85,9 +85,18 @@ TEST(model_pack_round_trip_forecasts_the_same)
 	CHECK(memcmp(pa, pb, sizeof pa) == 0);
 	/* a different batch size is the caller's business, not the model's */
 	dcrnn_free(b);
-	b = model_unpack(&img, 64, err, sizeof err);
+	b = model_unpack(&img, 64, 0, err, sizeof err);
 	CHECK(b != NULL && b->cfg.batch == 64);
 	dcrnn_free(b);
+	/* the memory limit: exactly enough passes, one byte less is refused */
+	size_t		need = dcrnn_memory_bytes(&a->cfg);
+
+	b = model_unpack(&img, 2, need, err, sizeof err);
+	CHECK(b != NULL);
+	dcrnn_free(b);
+	b = model_unpack(&img, 2, need - 1, err, sizeof err);
+	CHECK(b == NULL && strstr(err, "model needs") != NULL &&
+		  strstr(err, "for batches of 2 windows, the limit is") != NULL);
 	model_image_free(&img);
 	free(buf);
 	dcrnn_free(a);
@@ -108,7 +117,7 @@ refuse(const uint8_t *buf, size_t len, void (*edit) (ModelImage *),
 		return;
 	}
 	edit(&img);
-	net = model_unpack(&img, 2, err, sizeof err);
+	net = model_unpack(&img, 2, 0, err, sizeof err);
 	if (net != NULL || strstr(err, want) == NULL)
 	{
 		char		msg[700];

@@ -5,7 +5,8 @@
  * checksum made valid, so that mutations reach the field checks behind the
  * CRC.  The loader must either fail with a message or succeed; a buffer it
  * accepts must save back to the very same bytes, and is then unpacked into
- * a DCRNN model, which again must succeed or fail with a message.  Built
+ * a DCRNN model (with a 64 MB memory limit, as the server would set one),
+ * which again must succeed or fail with a message.  Built
  * and run by test/fuzz/run.sh.
  */
 #include "model_io.h"
@@ -38,7 +39,7 @@ load_one(const uint8_t *buf, size_t len)
 		abort();
 	free(out);
 	err[0] = '\0';
-	DcrnnModel *net = model_unpack(&m, 1, err, sizeof err);
+	DcrnnModel *net = model_unpack(&m, 1, (size_t) 64 << 20, err, sizeof err);
 
 	if (net == NULL && err[0] == '\0')
 		abort();
