@@ -128,17 +128,20 @@ void		dcrnn_set_support(DcrnnModel *m, int k, const float *s);
  * teacher && teacher[t-1] (scheduled-sampling coins drawn by the caller,
  * horizon entries, the last unused), else its own forecast of step t-1.
  * labels and teacher may be NULL (inference).  Keeps activations for
- * dcrnn_backward.
+ * dcrnn_backward.  Returns 0, or -1 (nothing done) when batch is not in
+ * 1..cfg.batch.  Inputs are not checked for NaN: the data path refuses
+ * non-finite values before they get here.
  */
-void		dcrnn_forward(DcrnnModel *m, const float *x, int batch,
+int			dcrnn_forward(DcrnnModel *m, const float *x, int batch,
 						  const float *labels, const unsigned char *teacher,
 						  float *pred);
 
 /*
  * Back-propagates dL/dpred (layout of pred) through the last forward
- * (same batch) and overwrites m->grads.
+ * (same batch) and overwrites m->grads.  Returns 0, or -1 (nothing done)
+ * when no forward has run.
  */
-void		dcrnn_backward(DcrnnModel *m, const float *dpred);
+int			dcrnn_backward(DcrnnModel *m, const float *dpred);
 
 /* Threads OpenBLAS may use (>= 1); the only threading layer. */
 void		dcrnn_set_threads(int n);

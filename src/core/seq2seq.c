@@ -88,7 +88,7 @@ step_backward(const DcrnnModel *m, const DcgruCtx *ctx, const DcgruCell *cells,
 	}
 }
 
-void
+int
 dcrnn_forward(DcrnnModel *m, const float *x, int batch, const float *labels,
 			  const unsigned char *teacher, float *pred)
 {
@@ -101,6 +101,8 @@ dcrnn_forward(DcrnnModel *m, const float *x, int batch, const float *labels,
 	const float *wp = m->params + m->tensors[m->n_tensors - 2].offset;
 	const float *bp = m->params + m->tensors[m->n_tensors - 1].offset;
 
+	if (batch < 1 || batch > cfg->batch)
+		return -1;
 	w->batch = batch;
 	memset(w->zeros, 0, (size_t) cfg->units * bn * sizeof(float));
 	for (int t = 0; t < cfg->history; t++)
@@ -136,6 +138,7 @@ dcrnn_forward(DcrnnModel *m, const float *x, int batch, const float *labels,
 				  cfg->units, h_top, (int) bn, 1.0f, y, (int) bn);
 		from_internal(y, cfg->output_dim, bn, pred + j * out_n);
 	}
+	return 0;
 }
 
 /* dL/dy of decoder step j into the projection's gradients and dh_top */
@@ -164,7 +167,7 @@ projection_backward(DcrnnModel *m, int j, size_t bn)
 			  dh_top, (int) bn);
 }
 
-void
+int
 dcrnn_backward(DcrnnModel *m, const float *dpred)
 {
 	const DcrnnConfig *cfg = &m->cfg;
@@ -174,6 +177,8 @@ dcrnn_backward(DcrnnModel *m, const float *dpred)
 	size_t		bn = (size_t) batch * cfg->num_nodes;
 	size_t		out_n = cfg->output_dim * bn;
 
+	if (batch == 0)
+		return -1;
 	memset(m->grads, 0, m->n_params * sizeof(float));
 	memset(w->dh, 0, (size_t) cfg->layers * cfg->units * bn * sizeof(float));
 	memset(w->dfeed, 0, out_n * sizeof(float));
@@ -194,4 +199,5 @@ dcrnn_backward(DcrnnModel *m, const float *dpred)
 	}
 	for (int t = cfg->history - 1; t >= 0; t--)
 		step_backward(m, &ctx, w->cells, t, NULL);
+	return 0;
 }

@@ -501,3 +501,18 @@ TEST(dcrnn_init_is_seeded)
 	dcrnn_free(a);
 	dcrnn_free(b);
 }
+
+TEST(dcrnn_bad_calls_do_nothing)
+{
+	DcrnnModel *m = small_model(1, DCRNN_DIFFUSION_POWERS, 0, 1);
+	float		x[3 * 3 * 4 * 2] = {0}, pred[3 * 3 * 4];
+
+	REQUIRE(m);
+	CHECK(dcrnn_backward(m, pred) == -1);	/* no forward yet */
+	CHECK(dcrnn_forward(m, x, 0, NULL, NULL, pred) == -1);
+	CHECK(dcrnn_forward(m, x, 3, NULL, NULL, pred) == -1);	/* cfg.batch = 2 */
+	CHECK(dcrnn_backward(m, pred) == -1);
+	CHECK(dcrnn_forward(m, x, 2, NULL, NULL, pred) == 0);
+	CHECK(dcrnn_backward(m, pred) == 0);
+	dcrnn_free(m);
+}
