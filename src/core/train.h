@@ -55,7 +55,8 @@ typedef enum TrainStop
 {
 	TRAIN_MAX_EPOCHS = 0,		/* ran every epoch */
 	TRAIN_EARLY_STOPPED,		/* validation loss stopped improving */
-	TRAIN_CANCELLED				/* *cancel was set; best weights restored */
+	TRAIN_CANCELLED				/* *cancel was set; best weights restored
+								 * if an epoch finished (best_epoch > 0) */
 } TrainStop;
 
 typedef struct TrainResult
