@@ -270,3 +270,46 @@ TEST(train_rejects_bad_options)
 	series_free(&s);
 	series_free(&s_other);
 }
+
+TEST(train_cancel_before_first_batch)
+{
+	Series		s;
+	DcrnnModel *m = small_model(8);
+	TrainOptions o;
+	TrainResult r;
+	volatile sig_atomic_t cancel = 1;
+	char		err[200];
+
+	REQUIRE(m);
+	make_series(&s, 4, 2);
+	small_options(&o, 5);
+	o.cancel = &cancel;
+	REQUIRE(train_run(m, &s, &o, &r, err, sizeof err) == 0);
+	CHECK(r.stop == TRAIN_CANCELLED && r.epochs == 0 && r.best_epoch == 0);
+	CHECK(r.batches_seen == 0);
+	dcrnn_free(m);
+	series_free(&s);
+}
+
+TEST(train_on_silent_traffic_forecasts_zero_calls)
+{
+	double		c[TT * TN] = {0};
+	Series		s;
+	DcrnnModel *m = small_model(8);
+	TrainOptions o;
+	TrainResult r;
+	char		err[200];
+	float		pred[2 * 5 * TN];
+
+	/* no calls at all: std falls back to 1 and nothing divides by zero */
+	REQUIRE(m);
+	REQUIRE(series_init(&s, c, TT, TN, 4, 2, 0.6, 0.2, err, sizeof err) == 0);
+	small_options(&o, 3);
+	REQUIRE(train_run(m, &s, &o, &r, err, sizeof err) == 0);
+	CHECK(isfinite(r.best_loss));
+	REQUIRE(train_predict(m, &s, s.n_train + s.n_val, 5, pred, err, sizeof err) == 0);
+	for (int i = 0; i < 2 * 5 * TN; i++)
+		CHECK(isfinite(pred[i]) && series_count(&s, i % TN, pred[i]) < 1.0);
+	dcrnn_free(m);
+	series_free(&s);
+}
