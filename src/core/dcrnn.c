@@ -165,6 +165,7 @@ layout_work(const DcrnnConfig *cfg, DcrnnWork *w, float *base)
 	TAKE(w->dgate, 2 * ub);
 	TAKE(w->dcand, ub);
 	TAKE(w->dterms, (size_t) n_terms(cfg) * fmax * bn);
+	TAKE(w->sup.scratch, (size_t) 2 * DCRNN_SPARSE_BLOCK * cfg->num_nodes);
 #undef TAKE
 	return off;
 }

@@ -48,7 +48,10 @@ typedef struct DiffusionSupports
 	int			n;				/* nodes */
 	const float *dense;			/* count x N x N, row-major */
 	const SparseSupport *sparse;	/* count entries, or NULL: all dense */
+	float	   *scratch;		/* 2 * DCRNN_SPARSE_BLOCK * N, for sparse */
 } DiffusionSupports;
+
+#define DCRNN_SPARSE_BLOCK 32
 
 /* diffusion.c */
 void		sparse_support_build(SparseSupport *sp, const float *s, int n);

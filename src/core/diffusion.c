@@ -12,6 +12,8 @@
  */
 #include "dcrnn_internal.h"
 
+#include <string.h>
+
 #include "blas.h"
 
 void
@@ -75,23 +77,51 @@ sparse_support_build(SparseSupport *sp, const float *s, int n)
 	sp->nnz = nnz;
 }
 
-/* out = coef * S in (- prev), row by row over the batch's signals */
+/*
+ * The sparse kernels work on SPARSE_BLOCK signals at a time, transposed
+ * into node-major scratch so that each nonzero is one short vector
+ * operation over the block instead of a scalar gather.
+ */
+#define SPARSE_BLOCK DCRNN_SPARSE_BLOCK
+
+/* rows r0..r0+nb of src (rows x n) -> dst (n x SPARSE_BLOCK), zero-padded */
+static void
+block_in(const float *src, int n, size_t r0, int nb, float *dst)
+{
+	if (nb < SPARSE_BLOCK)
+		memset(dst, 0, (size_t) n * SPARSE_BLOCK * sizeof(float));
+	for (int r = 0; r < nb; r++)
+		for (int j = 0; j < n; j++)
+			dst[j * SPARSE_BLOCK + r] = src[(r0 + r) * n + j];
+}
+
+/* out = coef * S in (- prev), for every signal (row) of the batch */
 static void
 sparse_apply(const SparseSupport *sp, int n, size_t rows, float coef,
-			 const float *in, const float *prev, float *out)
+			 const float *in, const float *prev, float *out, float *scratch)
 {
-	for (size_t r = 0; r < rows; r++)
-	{
-		const float *x = in + r * n;
-		float	   *y = out + r * n;
+	float	   *xt = scratch;
+	float		acc[SPARSE_BLOCK];
 
+	for (size_t r0 = 0; r0 < rows; r0 += SPARSE_BLOCK)
+	{
+		int			nb = rows - r0 < SPARSE_BLOCK ? (int) (rows - r0) : SPARSE_BLOCK;
+
+		block_in(in, n, r0, nb, xt);
 		for (int i = 0; i < n; i++)
 		{
-			float		sum = 0.0f;
-
+			memset(acc, 0, sizeof acc);
 			for (int p = sp->rowptr[i]; p < sp->rowptr[i + 1]; p++)
-				sum += sp->val[p] * x[sp->col[p]];
-			y[i] = coef * sum - (prev ? prev[r * n + i] : 0.0f);
+			{
+				const float *x = xt + (size_t) sp->col[p] * SPARSE_BLOCK;
+				float		v = sp->val[p];
+
+				for (int r = 0; r < SPARSE_BLOCK; r++)
+					acc[r] += v * x[r];
+			}
+			for (int r = 0; r < nb; r++)
+				out[(r0 + r) * n + i] = coef * acc[r] -
+					(prev ? prev[(r0 + r) * n + i] : 0.0f);
 		}
 	}
 }
@@ -99,20 +129,33 @@ sparse_apply(const SparseSupport *sp, int n, size_t rows, float coef,
 /* din += coef * S^T dout, the adjoint of sparse_apply */
 static void
 sparse_apply_adjoint(const SparseSupport *sp, int n, size_t rows, float coef,
-					 const float *dout, float *din)
+					 const float *dout, float *din, float *scratch)
 {
-	for (size_t r = 0; r < rows; r++)
-	{
-		const float *dy = dout + r * n;
-		float	   *dx = din + r * n;
+	float	   *dyt = scratch;
+	float	   *dxt = scratch + (size_t) n * SPARSE_BLOCK;
 
+	for (size_t r0 = 0; r0 < rows; r0 += SPARSE_BLOCK)
+	{
+		int			nb = rows - r0 < SPARSE_BLOCK ? (int) (rows - r0) : SPARSE_BLOCK;
+
+		block_in(dout, n, r0, nb, dyt);
+		memset(dxt, 0, (size_t) n * SPARSE_BLOCK * sizeof(float));
 		for (int i = 0; i < n; i++)
 		{
-			float		g = coef * dy[i];
+			const float *dy = dyt + (size_t) i * SPARSE_BLOCK;
 
 			for (int p = sp->rowptr[i]; p < sp->rowptr[i + 1]; p++)
-				dx[sp->col[p]] += sp->val[p] * g;
+			{
+				float	   *dx = dxt + (size_t) sp->col[p] * SPARSE_BLOCK;
+				float		v = sp->val[p];
+
+				for (int r = 0; r < SPARSE_BLOCK; r++)
+					dx[r] += v * dy[r];
+			}
 		}
+		for (int r = 0; r < nb; r++)
+			for (int j = 0; j < n; j++)
+				din[(r0 + r) * n + j] += coef * dxt[j * SPARSE_BLOCK + r];
 	}
 }
 
@@ -138,7 +181,7 @@ diffusion_forward(const DiffusionPlan *p, const DiffusionSupports *sup,
 
 		if (sp)
 		{
-			sparse_apply(sp, n, rows, p->coef[m], src, prev, t);
+			sparse_apply(sp, n, rows, p->coef[m], src, prev, t, sup->scratch);
 			continue;
 		}
 		if (prev)
@@ -168,7 +211,7 @@ diffusion_backward(const DiffusionPlan *p, const DiffusionSupports *sup,
 		const SparseSupport *sp = sparse_of(sup, p->support[m]);
 
 		if (sp)
-			sparse_apply_adjoint(sp, n, rows, p->coef[m], dt, dsrc);
+			sparse_apply_adjoint(sp, n, rows, p->coef[m], dt, dsrc, sup->scratch);
 		else
 			blas_gemm(0, 0, (int) rows, n, n, p->coef[m], dt, n,
 					  sup->dense + (size_t) p->support[m] * n * n, n, 1.0f, dsrc, n);
