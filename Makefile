@@ -54,6 +54,7 @@ CORE_LIB     = $(BUILD)/libinformer_core.a
 CORE_LOBJS   = $(patsubst src/core/%.c,$(BUILD)/core/%.o,$(CORE_SRCS))
 TEST_SRCS    = $(sort $(wildcard test/core/test_*.c))
 TEST_RUNNER  = $(BUILD)/core_tests
+PARITY_SRC   = test/parity/parity.c
 
 $(BUILD)/core/%.o: src/core/%.c $(wildcard src/core/*.h)
 	@mkdir -p $(dir $@)
@@ -68,12 +69,25 @@ $(BUILD)/tests.inc: $(TEST_SRCS)
 	@mkdir -p $(BUILD)
 	sed -n 's/^TEST(\([a-z0-9_]*\)).*/T(\1)/p' $(TEST_SRCS) > $@
 
-$(TEST_RUNNER): $(TEST_SRCS) test/core/runner.c test/core/unit.h $(BUILD)/tests.inc $(CORE_LIB)
-	$(CORE_CC) $(CORE_FLAGS) -Itest/core -I$(BUILD) -o $@ test/core/runner.c $(TEST_SRCS) \
-		$(CORE_LIB) $(BLAS_LIBS) -lm -lpthread
+$(TEST_RUNNER): $(TEST_SRCS) test/core/runner.c test/core/unit.h $(BUILD)/tests.inc $(CORE_LIB) $(PARITY_SRC)
+	$(CORE_CC) $(CORE_FLAGS) -Itest/core -Itest/parity -I$(BUILD) -o $@ test/core/runner.c $(TEST_SRCS) \
+		$(PARITY_SRC) $(CORE_LIB) $(BLAS_LIBS) -lm -lpthread
+
+# build/dcrnn_parity DIR...: the DCRNN model against parity fixtures
+$(BUILD)/dcrnn_parity: test/parity/main.c $(PARITY_SRC) test/parity/parity.h $(CORE_LIB)
+	$(CORE_CC) $(CORE_FLAGS) -Itest/parity -o $@ test/parity/main.c $(PARITY_SRC) \
+		$(CORE_LIB) $(BLAS_LIBS) -lm
+
+# build/dcrnn_epoch: one training epoch and inference timed (bench/dcrnn_epoch.c)
+$(BUILD)/dcrnn_epoch: bench/dcrnn_epoch.c $(CORE_LIB)
+	$(CORE_CC) $(CORE_FLAGS) -o $@ $< $(CORE_LIB) $(BLAS_LIBS) -lm
+
+# build/model_io_bench: saving, loading and unpacking a model (bench/model_io.c)
+$(BUILD)/model_io_bench: bench/model_io.c $(CORE_LIB)
+	$(CORE_CC) $(CORE_FLAGS) -o $@ $< $(CORE_LIB) $(BLAS_LIBS) -lm
 
 .PHONY: core core-check
-core: $(CORE_LIB) $(TEST_RUNNER)
+core: $(CORE_LIB) $(TEST_RUNNER) $(BUILD)/dcrnn_parity
 
 core-check: core
 	$(TEST_RUNNER)

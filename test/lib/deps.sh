@@ -4,7 +4,7 @@
 set -euo pipefail
 
 PACKAGES=(make gcc postgresql-15 postgresql-server-dev-15 postgresql-15-cron
-          libopenblas-dev libxml2-utils xz-utils)
+          libopenblas-dev libxml2-utils xz-utils clang-14 libclang-rt-14-dev)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -1,0 +1,252 @@
+/*
+ * dcrnn_epoch.c -- times the C DCRNN: one training epoch (forward,
+ * backward, clipping and Adam over every window) and inference over every
+ * window, on a synthetic series of `buckets` steps; prints JSON lines with
+ * the achieved GFLOP/s, the machine's sgemm peak measured in the same run,
+ * and the peak RSS.
+ *
+ *   build/dcrnn_epoch [nodes] [threads] [max_batches] [buckets]
+ *
+ * max_batches > 0 times only that many batches and scales to the epoch
+ * (the JSON line says so).  One untimed forward and backward pass warms up
+ * first, as in the baseline.  bench/dcrnn_epoch.sh runs this next to the
+ * PyTorch baseline (bench/dcrnn_torch.py) of the same model.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+
+#include "blas.h"
+#include "dcrnn_internal.h"
+
+static double
+now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static double
+urand(uint64_t *s)
+{
+	*s = *s * 6364136223846793005ULL + 1442695040888963407ULL;
+	return (double) (*s >> 11) / 9007199254740992.0;
+}
+
+/* Best of a few square sgemm runs: the machine's practical peak. */
+static double
+sgemm_peak(int n)
+{
+	float	   *a = calloc((size_t) 3 * n * n, sizeof(float));
+	double		best = 0.0;
+
+	for (size_t i = 0; i < (size_t) 2 * n * n; i++)
+		a[i] = (float) (i % 7) * 0.1f;
+	for (int r = 0; r < 5; r++)
+	{
+		double		t0 = now();
+
+		blas_gemm(0, 0, n, n, n, 1.0f, a, n, a + (size_t) n * n, n, 0.0f,
+				  a + (size_t) 2 * n * n, n);
+		double		g = 2.0 * n * n * n / (now() - t0) * 1e-9;
+
+		if (g > best)
+			best = g;
+	}
+	free(a);
+	return best;
+}
+
+/*
+ * Floating-point operations of one forward pass (fwd) and one backward
+ * pass (bwd) over a batch: the products only, which are all but a few
+ * percent.  A diffusion step costs 2 N^2 per signal with a dense support,
+ * 2 nnz with a sparse one (the first support's kind is taken for both).
+ */
+static void
+count_flops(const DcrnnModel *model, int batch, double *fwd, double *bwd)
+{
+	const DcrnnConfig *c = &model->cfg;
+	double		bn = (double) batch * c->num_nodes;
+	double		m = 1 + c->num_supports * c->max_diffusion;
+	double		steps[2] = {c->history, c->horizon};
+	int			nnz = model->work->sparse[0].nnz;
+	double		per_signal = nnz >= 0 ? nnz : (double) c->num_nodes * c->num_nodes;
+
+	*fwd = *bwd = 0.0;
+	for (int d = 0; d < 2; d++)
+		for (int l = 0; l < c->layers; l++)
+		{
+			double		f = (l ? c->units : d ? c->output_dim : c->input_dim) + c->units;
+			double		diff = (m - 1) * 2.0 * f * batch * per_signal;
+			double		gates = 2.0 * (3.0 * c->units) * m * f * bn;
+
+			*fwd += steps[d] * (2 * diff + gates);
+			*bwd += steps[d] * (2 * diff + 2 * gates);
+		}
+	*fwd += c->horizon * 2.0 * c->output_dim * c->units * bn;
+	*bwd += c->horizon * 4.0 * c->output_dim * c->units * bn;
+}
+
+/* x and labels of windows w0..w0+batch-1 of series (buckets x N) */
+static void
+fill_batch(const DcrnnConfig *c, const float *series, int w0, int batch,
+		   float *x, float *labels)
+{
+	int			n = c->num_nodes;
+
+	for (int b = 0; b < batch; b++)
+	{
+		for (int t = 0; t < c->history; t++)
+			memcpy(x + ((size_t) t * batch + b) * n, series + (size_t) (w0 + b + t) * n,
+				   n * sizeof(float));
+		for (int t = 0; t < c->horizon; t++)
+			memcpy(labels + ((size_t) t * batch + b) * n,
+				   series + (size_t) (w0 + b + c->history + t) * n, n * sizeof(float));
+	}
+}
+
+/* A sparse random directed graph's forward and backward random walks. */
+static void
+set_supports(DcrnnModel *m, uint64_t *seed)
+{
+	int			n = m->cfg.num_nodes;
+	float	   *w = calloc((size_t) n * n, sizeof(float));
+	float	   *s = calloc((size_t) n * n, sizeof(float));
+
+	for (int i = 0; i < n; i++)
+		for (int j = 0; j < n; j++)
+			if (i != j && urand(seed) < 3.0 / n)
+				w[i * n + j] = 1.0f + (float) urand(seed);
+	for (int dir = 0; dir < 2; dir++)
+	{
+		for (int i = 0; i < n; i++)
+		{
+			double		deg = 0.0;
+
+			for (int j = 0; j < n; j++)
+				deg += dir ? w[j * n + i] : w[i * n + j];
+			/* (D^-1 W)^T: node i collects from its neighbours */
+			for (int j = 0; j < n; j++)
+				s[j * n + i] = deg > 0 ? (float) ((dir ? w[j * n + i] : w[i * n + j]) / deg) : 0.0f;
+		}
+		dcrnn_set_support(m, dir, s);
+	}
+	free(w);
+	free(s);
+}
+
+int
+main(int argc, char **argv)
+{
+	int			nodes = argc > 1 ? atoi(argv[1]) : 51;
+	int			threads = argc > 2 ? atoi(argv[2]) : 2;
+	int			max_batches = argc > 3 ? atoi(argv[3]) : 0;
+	int			buckets = argc > 4 ? atoi(argv[4]) : 1008;
+	DcrnnConfig cfg;
+	char		err[256];
+	uint64_t	seed = 42;
+
+	dcrnn_set_threads(threads);
+	printf("{\"bench\":\"sgemm_peak\",\"threads\":%d,\"n\":1024,\"gflops\":%.1f}\n",
+		   threads, sgemm_peak(1024));
+	fflush(stdout);
+
+	dcrnn_config_default(&cfg, nodes);
+	DcrnnModel *m = dcrnn_create(&cfg, err, sizeof err);
+
+	if (!m)
+	{
+		fprintf(stderr, "dcrnn_epoch: %s\n", err);
+		return 1;
+	}
+	dcrnn_init_params(m, 1);
+	set_supports(m, &seed);
+
+	int			windows = buckets - cfg.history - cfg.horizon + 1;
+	int			batches = (windows + cfg.batch - 1) / cfg.batch;
+	int			timed = max_batches > 0 && max_batches < batches ? max_batches : batches;
+	size_t		nx = (size_t) cfg.history * cfg.batch * nodes;
+	size_t		ny = (size_t) cfg.horizon * cfg.batch * nodes;
+	float	   *series = malloc((size_t) buckets * nodes * sizeof(float));
+	float	   *x = malloc(nx * sizeof(float));
+	float	   *io = malloc(3 * ny * sizeof(float));
+	float	   *labels = io, *pred = io + ny, *dpred = io + 2 * ny;
+	float		zero = 0.0f, one = 1.0f;
+	unsigned char coins[8];
+	DcrnnAdam	adam;
+
+	for (int t = 0; t < buckets; t++)
+		for (int n = 0; n < nodes; n++)
+			series[(size_t) t * nodes + n] = (float) (sin(6.2831853 * t / 72.0 + n) +
+													  0.3 * (urand(&seed) - 0.5));
+	dcrnn_adam_init(&adam, m->n_params);
+
+	/* warm-up, untimed: first touch of the workspace pages */
+	fill_batch(&cfg, series, 0, cfg.batch, x, labels);
+	dcrnn_forward(m, x, cfg.batch, labels, NULL, pred);
+	dcrnn_backward(m, pred);
+
+	double		fwd = 0, bwd = 0, f1, b1, loss = 0;
+	double		t0 = now();
+
+	for (int i = 0; i < timed; i++)
+	{
+		int			w0 = i * cfg.batch;
+		int			b = windows - w0 < cfg.batch ? windows - w0 : cfg.batch;
+
+		fill_batch(&cfg, series, w0, b, x, labels);
+		for (int j = 0; j < cfg.horizon; j++)
+			coins[j] = urand(&seed) < 0.5;
+		dcrnn_forward(m, x, b, labels, coins, pred);
+		loss += dcrnn_masked_mae(pred, labels, (size_t) cfg.horizon * b * nodes,
+								 &zero, &one, 1, 0, dpred);
+		dcrnn_backward(m, dpred);
+		dcrnn_clip_grad_norm(m->grads, m->n_params, 5.0);
+		dcrnn_adam_step(&adam, m->params, m->grads, 0.01);
+		count_flops(m, b, &f1, &b1);
+		fwd += f1;
+		bwd += b1;
+	}
+	double		train_s = now() - t0;
+	double		infer_flops = 0;
+
+	t0 = now();
+	for (int i = 0; i < timed; i++)
+	{
+		int			w0 = i * cfg.batch;
+		int			b = windows - w0 < cfg.batch ? windows - w0 : cfg.batch;
+
+		fill_batch(&cfg, series, w0, b, x, labels);
+		dcrnn_forward(m, x, b, NULL, NULL, pred);
+		count_flops(m, b, &f1, &b1);
+		infer_flops += f1;
+	}
+	double		infer_s = now() - t0;
+	double		scale = (double) batches / timed;
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	printf("{\"bench\":\"dcrnn_epoch\",\"impl\":\"c\",\"nodes\":%d,\"threads\":%d,"
+		   "\"units\":%d,\"layers\":%d,\"k\":%d,\"batch\":%d,\"buckets\":%d,"
+		   "\"windows\":%d,\"batches_timed\":%d,\"batches\":%d,"
+		   "\"epoch_s\":%.3f,\"infer_s\":%.3f,\"epoch_tflop\":%.3f,"
+		   "\"train_gflops\":%.1f,\"infer_gflops\":%.1f,\"peak_rss_mb\":%.0f,"
+		   "\"sparse_supports\":%s,\"mean_loss\":%.4f}\n",
+		   nodes, threads, cfg.units, cfg.layers, cfg.max_diffusion, cfg.batch,
+		   buckets, windows, timed, batches, train_s * scale, infer_s * scale,
+		   (fwd + bwd) * scale * 1e-12, (fwd + bwd) / train_s * 1e-9,
+		   infer_flops / infer_s * 1e-9, ru.ru_maxrss / 1024.0,
+		   m->work->sparse[0].nnz >= 0 ? "true" : "false", loss / timed);
+	dcrnn_adam_free(&adam);
+	dcrnn_free(m);
+	free(series);
+	free(x);
+	free(io);
+	return 0;
+}

@@ -1,0 +1,132 @@
+/*
+ * dcgru.c -- one DCGRU cell over a batch, forward and backward.
+ *
+ *   [r; u] = sigmoid(gconv([x, h]))     c = tanh(gconv([x, r*h]))
+ *   h'     = u*h + (1 - u)*c
+ *
+ * gconv(z) = W^T terms(z) + b, where terms(z) stacks the diffusion terms
+ * (diffusion.c) of z; W is (M*F x out) with row m*F + f.  Each gconv is one
+ * GEMM with k = M*F over all B*N columns.  Activations are feature-major
+ * (see dcrnn_internal.h).
+ */
+#include "dcrnn_internal.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "blas.h"
+
+/* result (out x BN) = W^T terms + b, after filling the terms of block 0 */
+static void
+gconv_forward(const DcgruCtx *ctx, int f, int out, const float *w,
+			  const float *b, float *terms, float *result)
+{
+	int			bn = ctx->batch * ctx->n;
+
+	diffusion_forward(ctx->plan, ctx->sup, (size_t) f * ctx->batch, terms);
+	for (int o = 0; o < out; o++)
+		for (int j = 0; j < bn; j++)
+			result[(size_t) o * bn + j] = b[o];
+	blas_gemm(1, 0, out, bn, ctx->plan->n_terms * f, 1.0f, w, out, terms, bn,
+			  1.0f, result, bn);
+}
+
+/* Accumulates dW and db; leaves dL/d(block 0 input) in ctx->dterms. */
+static void
+gconv_backward(const DcgruCtx *ctx, int f, int out, const float *w,
+			   float *dw, float *db, const float *terms, const float *dresult)
+{
+	int			bn = ctx->batch * ctx->n;
+	int			mf = ctx->plan->n_terms * f;
+
+	blas_gemm(0, 1, mf, out, bn, 1.0f, terms, bn, dresult, bn, 1.0f, dw, out);
+	for (int o = 0; o < out; o++)
+	{
+		const float *row = dresult + (size_t) o * bn;
+		double		sum = 0.0;
+
+		for (int j = 0; j < bn; j++)
+			sum += row[j];
+		db[o] += (float) sum;
+	}
+	blas_gemm(0, 0, mf, bn, out, 1.0f, w, out, dresult, bn, 0.0f,
+			  ctx->dterms, bn);
+	diffusion_backward(ctx->plan, ctx->sup, (size_t) f * ctx->batch, ctx->dterms);
+}
+
+void
+dcgru_forward(const DcgruCtx *ctx, const DcgruCell *cell, const float *x,
+			  const float *h, DcgruSaved *s)
+{
+	size_t		bn = (size_t) ctx->batch * ctx->n;
+	size_t		xn = cell->fin * bn;
+	size_t		ub = ctx->units * bn;
+	int			f = cell->fin + ctx->units;
+	const float *r = s->v;
+	const float *u = s->v + ub;
+
+	memcpy(s->xg, x, xn * sizeof(float));
+	memcpy(s->xg + xn, h, ub * sizeof(float));
+	gconv_forward(ctx, f, 2 * ctx->units, cell->wg, cell->bg, s->xg, s->v);
+	for (size_t i = 0; i < 2 * ub; i++)
+		s->v[i] = 1.0f / (1.0f + expf(-s->v[i]));
+
+	memcpy(s->xc, x, xn * sizeof(float));
+	for (size_t i = 0; i < ub; i++)
+		s->xc[xn + i] = r[i] * h[i];
+	gconv_forward(ctx, f, ctx->units, cell->wc, cell->bc, s->xc, s->c);
+	for (size_t i = 0; i < ub; i++)
+	{
+		s->c[i] = tanhf(s->c[i]);
+		s->h[i] = u[i] * h[i] + (1.0f - u[i]) * s->c[i];
+	}
+}
+
+/*
+ * Given dh_new = dL/dh', adds dL/dx to dx (unless NULL) and dL/dh to dh.
+ * h is the state the forward call got.
+ */
+void
+dcgru_backward(const DcgruCtx *ctx, const DcgruCell *cell, const float *h,
+			   const DcgruSaved *s, const float *dh_new, float *dx, float *dh)
+{
+	size_t		bn = (size_t) ctx->batch * ctx->n;
+	size_t		xn = cell->fin * bn;
+	size_t		ub = ctx->units * bn;
+	int			f = cell->fin + ctx->units;
+	const float *r = s->v;
+	const float *u = s->v + ub;
+	float	   *dr = ctx->dgate;
+	float	   *du = ctx->dgate + ub;
+	const float *dz = ctx->dterms;
+
+	for (size_t i = 0; i < ub; i++)
+	{
+		float		c = s->c[i];
+
+		du[i] = dh_new[i] * (h[i] - c) * u[i] * (1.0f - u[i]);
+		ctx->dcand[i] = dh_new[i] * (1.0f - u[i]) * (1.0f - c * c);
+		dh[i] += dh_new[i] * u[i];
+	}
+
+	gconv_backward(ctx, f, ctx->units, cell->wc, cell->dwc, cell->dbc, s->xc,
+				   ctx->dcand);
+	if (dx)
+		for (size_t i = 0; i < xn; i++)
+			dx[i] += dz[i];
+	for (size_t i = 0; i < ub; i++)
+	{
+		float		drh = dz[xn + i];
+
+		dr[i] = drh * h[i] * r[i] * (1.0f - r[i]);
+		dh[i] += drh * r[i];
+	}
+
+	gconv_backward(ctx, f, 2 * ctx->units, cell->wg, cell->dwg, cell->dbg,
+				   s->xg, ctx->dgate);
+	if (dx)
+		for (size_t i = 0; i < xn; i++)
+			dx[i] += dz[i];
+	for (size_t i = 0; i < ub; i++)
+		dh[i] += dz[xn + i];
+}

@@ -1,0 +1,386 @@
+/*
+ * dcrnn.c -- the DCRNN model object: configuration checks, the parameter
+ * buffer and its named-tensor table, initialisation, supports, and the
+ * workspace that forward and backward use without allocating.
+ */
+#include "dcrnn_internal.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "blas.h"
+
+/* Keeps every GEMM dimension and index product inside int. */
+#define DCRNN_MAX_GEMM_ELEMS 2147483647.0
+
+void
+dcrnn_config_default(DcrnnConfig *cfg, int num_nodes)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->num_nodes = num_nodes;
+	cfg->input_dim = 1;
+	cfg->output_dim = 1;
+	cfg->units = 64;
+	cfg->layers = 2;
+	cfg->max_diffusion = 2;
+	cfg->num_supports = 2;
+	cfg->history = 12;
+	cfg->horizon = 5;
+	cfg->batch = 64;
+	cfg->diffusion = DCRNN_DIFFUSION_POWERS;
+}
+
+static int
+layer_input(const DcrnnConfig *cfg, int decoder, int layer)
+{
+	if (layer > 0)
+		return cfg->units;
+	return decoder ? cfg->output_dim : cfg->input_dim;
+}
+
+static int
+n_terms(const DcrnnConfig *cfg)
+{
+	return 1 + cfg->num_supports * cfg->max_diffusion;
+}
+
+const char *
+dcrnn_config_check(const DcrnnConfig *cfg)
+{
+	if (cfg->num_nodes < 1 || cfg->num_nodes > 1000000)
+		return "num_nodes must be between 1 and 1000000";
+	if (cfg->input_dim < 1 || cfg->input_dim > 64)
+		return "input_dim must be between 1 and 64";
+	if (cfg->output_dim < 1 || cfg->output_dim > 64)
+		return "output_dim must be between 1 and 64";
+	if (cfg->units < 1 || cfg->units > 4096)
+		return "units must be between 1 and 4096";
+	if (cfg->layers < 1 || cfg->layers > 16)
+		return "layers must be between 1 and 16";
+	if (cfg->max_diffusion < 0 || cfg->max_diffusion > DCRNN_MAX_DIFFUSION)
+		return "max_diffusion must be between 0 and 8";
+	if (cfg->num_supports < 1 || cfg->num_supports > DCRNN_MAX_SUPPORTS)
+		return "num_supports must be 1 or 2";
+	if (cfg->history < 1 || cfg->history > 10000)
+		return "history must be between 1 and 10000";
+	if (cfg->horizon < 1 || cfg->horizon > 10000)
+		return "horizon must be between 1 and 10000";
+	if (cfg->batch < 1 || cfg->batch > 1000000)
+		return "batch must be between 1 and 1000000";
+	if (cfg->diffusion != DCRNN_DIFFUSION_POWERS &&
+		cfg->diffusion != DCRNN_DIFFUSION_REFERENCE)
+		return "diffusion must be DCRNN_DIFFUSION_POWERS or DCRNN_DIFFUSION_REFERENCE";
+
+	int			fmax = cfg->units + (cfg->units > cfg->input_dim ?
+									 (cfg->units > cfg->output_dim ? cfg->units : cfg->output_dim) :
+									 (cfg->input_dim > cfg->output_dim ? cfg->input_dim : cfg->output_dim));
+	double		bn = (double) cfg->batch * cfg->num_nodes;
+
+	if ((double) n_terms(cfg) * fmax * bn > DCRNN_MAX_GEMM_ELEMS ||
+		(double) cfg->num_nodes * cfg->num_nodes > DCRNN_MAX_GEMM_ELEMS)
+		return "num_nodes * batch * units is too large for one model";
+	return NULL;
+}
+
+/* Visits every tensor in buffer order; returns the total float count. */
+static size_t
+walk_tensors(const DcrnnConfig *cfg, DcrnnTensor *out)
+{
+	static const char *const part[] = {"encoder", "decoder"};
+	size_t		off = 0;
+	int			i = 0;
+	int			u = cfg->units;
+
+#define ADD(r, c, ...) do { \
+		if (out) { \
+			snprintf(out[i].name, sizeof(out[i].name), __VA_ARGS__); \
+			out[i].offset = off; out[i].rows = (r); out[i].cols = (c); } \
+		off += (size_t) (r) * (c); i++; } while (0)
+
+	for (int d = 0; d < 2; d++)
+		for (int l = 0; l < cfg->layers; l++)
+		{
+			int			mf = n_terms(cfg) * (layer_input(cfg, d, l) + u);
+
+			ADD(mf, 2 * u, "%s.%d.gate.weight", part[d], l);
+			ADD(1, 2 * u, "%s.%d.gate.bias", part[d], l);
+			ADD(mf, u, "%s.%d.cand.weight", part[d], l);
+			ADD(1, u, "%s.%d.cand.bias", part[d], l);
+		}
+	ADD(cfg->output_dim, u, "projection.weight");
+	ADD(1, cfg->output_dim, "projection.bias");
+#undef ADD
+	return off;
+}
+
+size_t
+dcrnn_param_count(const DcrnnConfig *cfg)
+{
+	return dcrnn_config_check(cfg) ? 0 : walk_tensors(cfg, NULL);
+}
+
+int
+dcrnn_tensor_count(const DcrnnConfig *cfg)
+{
+	return 8 * cfg->layers + 2;
+}
+
+/* Floats of the workspace arena; lays it out when w is not NULL. */
+static size_t
+layout_work(const DcrnnConfig *cfg, DcrnnWork *w, float *base)
+{
+	size_t		bn = (size_t) cfg->batch * cfg->num_nodes;
+	size_t		ub = (size_t) cfg->units * bn;
+	int			steps = cfg->history + cfg->horizon;
+	int			fio = cfg->input_dim > cfg->output_dim ? cfg->input_dim : cfg->output_dim;
+	int			fmax = (fio > cfg->units ? fio : cfg->units) + cfg->units;
+	size_t		off = 0;
+
+#define TAKE(ptr, count) do { if (w) (ptr) = base + off; off += (count); } while (0)
+
+	for (int t = 0; t < steps; t++)
+		for (int l = 0; l < cfg->layers; l++)
+		{
+			DcgruSaved *s = w ? &w->saved[t * cfg->layers + l] : NULL;
+			size_t		terms = (size_t) n_terms(cfg) *
+				(layer_input(cfg, t >= cfg->history, l) + cfg->units) * bn;
+
+			TAKE(s->xg, terms);
+			TAKE(s->xc, terms);
+			TAKE(s->v, 2 * ub);
+			TAKE(s->c, ub);
+			TAKE(s->h, ub);
+		}
+	if (w)
+		w->io_stride = fio * bn;
+	TAKE(w->inputs, steps * fio * bn);
+	TAKE(w->pred, (size_t) cfg->horizon * cfg->output_dim * bn);
+	TAKE(w->zeros, ub);
+	TAKE(w->dh, cfg->layers * ub);
+	TAKE(w->dh_next, ub);
+	TAKE(w->dfeed, fio * bn);
+	TAKE(w->dy, (size_t) cfg->output_dim * bn);
+	TAKE(w->dgate, 2 * ub);
+	TAKE(w->dcand, ub);
+	TAKE(w->dterms, (size_t) n_terms(cfg) * fmax * bn);
+	TAKE(w->sup.scratch, (size_t) 2 * DCRNN_SPARSE_BLOCK * cfg->num_nodes);
+#undef TAKE
+	return off;
+}
+
+size_t
+dcrnn_memory_bytes(const DcrnnConfig *cfg)
+{
+	if (dcrnn_config_check(cfg))
+		return 0;
+	return sizeof(float) * (2 * walk_tensors(cfg, NULL) + layout_work(cfg, NULL, NULL) +
+							(size_t) cfg->num_supports * cfg->num_nodes * cfg->num_nodes);
+}
+
+/* Points each cell's views into the parameter and gradient buffers. */
+static void
+bind_cells(DcrnnModel *m)
+{
+	for (int c = 0; c < 2 * m->cfg.layers; c++)
+	{
+		DcgruCell  *cell = &m->work->cells[c];
+		const DcrnnTensor *t = &m->tensors[4 * c];
+
+		cell->fin = layer_input(&m->cfg, c >= m->cfg.layers, c % m->cfg.layers);
+		cell->wg = m->params + t[0].offset;
+		cell->bg = m->params + t[1].offset;
+		cell->wc = m->params + t[2].offset;
+		cell->bc = m->params + t[3].offset;
+		cell->dwg = m->grads + t[0].offset;
+		cell->dbg = m->grads + t[1].offset;
+		cell->dwc = m->grads + t[2].offset;
+		cell->dbc = m->grads + t[3].offset;
+	}
+}
+
+/* Room for supports sparse enough that the sparse kernel beats a GEMM. */
+static int
+alloc_sparse(DcrnnWork *w, int n)
+{
+	int			cap = (int) ((double) n * n / 32);
+
+	if (cap < n)
+		cap = n;
+	for (int k = 0; k < DCRNN_MAX_SUPPORTS; k++)
+	{
+		SparseSupport *sp = &w->sparse[k];
+
+		sp->cap = cap;
+		sp->nnz = -1;
+		sp->rowptr = calloc((size_t) n + 1, sizeof(int));
+		sp->col = calloc(cap, sizeof(int));
+		sp->val = calloc(cap, sizeof(float));
+		if (!sp->rowptr || !sp->col || !sp->val)
+			return -1;
+	}
+	return 0;
+}
+
+DcrnnModel *
+dcrnn_create(const DcrnnConfig *cfg, char *err, size_t errlen)
+{
+	const char *bad = dcrnn_config_check(cfg);
+	DcrnnModel *m;
+	size_t		nn = (size_t) cfg->num_nodes * cfg->num_nodes;
+
+	if (bad)
+	{
+		if (errlen > 0)
+			snprintf(err, errlen, "%s", bad);
+		return NULL;
+	}
+	m = calloc(1, sizeof(*m));
+	if (!m)
+		goto oom;
+	m->cfg = *cfg;
+	m->n_params = walk_tensors(cfg, NULL);
+	m->n_tensors = dcrnn_tensor_count(cfg);
+	m->tensors = calloc(m->n_tensors, sizeof(DcrnnTensor));
+	m->params = calloc(m->n_params, sizeof(float));
+	m->grads = calloc(m->n_params, sizeof(float));
+	m->supports = calloc(cfg->num_supports * nn, sizeof(float));
+	m->work = calloc(1, sizeof(DcrnnWork));
+	if (!m->tensors || !m->params || !m->grads || !m->supports || !m->work)
+		goto oom;
+	walk_tensors(cfg, m->tensors);
+
+	DcrnnWork  *w = m->work;
+
+	w->cells = calloc(2 * cfg->layers, sizeof(DcgruCell));
+	w->saved = calloc((size_t) (cfg->history + cfg->horizon) * cfg->layers,
+					  sizeof(DcgruSaved));
+	w->teacher = calloc(cfg->horizon, 1);
+	w->arena = calloc(layout_work(cfg, NULL, NULL), sizeof(float));
+	if (!w->cells || !w->saved || !w->teacher || !w->arena ||
+		alloc_sparse(w, cfg->num_nodes) < 0)
+		goto oom;
+	layout_work(cfg, w, w->arena);
+	diffusion_plan_build(&w->plan, cfg->max_diffusion, cfg->num_supports,
+						 cfg->diffusion);
+	bind_cells(m);
+	w->sup.n = cfg->num_nodes;
+	w->sup.dense = m->supports;
+	w->sup.sparse = w->sparse;
+	for (int k = 0; k < cfg->num_supports; k++)
+	{
+		for (int i = 0; i < cfg->num_nodes; i++)
+			m->supports[k * nn + (size_t) i * cfg->num_nodes + i] = 1.0f;
+		sparse_support_build(&w->sparse[k], m->supports + k * nn, cfg->num_nodes);
+	}
+	return m;
+
+oom:
+	dcrnn_free(m);
+	if (errlen > 0)
+		snprintf(err, errlen, "out of memory: the model needs %zu bytes",
+				 dcrnn_memory_bytes(cfg));
+	return NULL;
+}
+
+void
+dcrnn_free(DcrnnModel *m)
+{
+	if (!m)
+		return;
+	if (m->work)
+	{
+		free(m->work->cells);
+		free(m->work->saved);
+		free(m->work->teacher);
+		free(m->work->arena);
+		for (int k = 0; k < DCRNN_MAX_SUPPORTS; k++)
+		{
+			free(m->work->sparse[k].rowptr);
+			free(m->work->sparse[k].col);
+			free(m->work->sparse[k].val);
+		}
+		free(m->work);
+	}
+	free(m->tensors);
+	free(m->params);
+	free(m->grads);
+	free(m->supports);
+	free(m);
+}
+
+const DcrnnTensor *
+dcrnn_find_tensor(const DcrnnModel *m, const char *name)
+{
+	for (int i = 0; i < m->n_tensors; i++)
+		if (strcmp(m->tensors[i].name, name) == 0)
+			return &m->tensors[i];
+	return NULL;
+}
+
+void
+dcrnn_set_support(DcrnnModel *m, int k, const float *s)
+{
+	size_t		nn = (size_t) m->cfg.num_nodes * m->cfg.num_nodes;
+
+	memcpy(m->supports + k * nn, s, nn * sizeof(float));
+	sparse_support_build(&m->work->sparse[k], s, m->cfg.num_nodes);
+}
+
+/* splitmix64: small, seedable, good enough for weight initialisation */
+static double
+next_uniform(uint64_t *state)
+{
+	uint64_t	z = (*state += 0x9E3779B97F4A7C15ULL);
+
+	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+	z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+	z ^= z >> 31;
+	return ((z >> 11) + 0.5) * (1.0 / 9007199254740992.0);	/* (0, 1) */
+}
+
+static double
+next_normal(uint64_t *state)
+{
+	double		u1 = next_uniform(state);
+	double		u2 = next_uniform(state);
+
+	return sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2);
+}
+
+void
+dcrnn_init_params(DcrnnModel *m, uint64_t seed)
+{
+	uint64_t	state = seed;
+
+	for (int i = 0; i < m->n_tensors; i++)
+	{
+		const DcrnnTensor *t = &m->tensors[i];
+		float	   *p = m->params + t->offset;
+		size_t		n = (size_t) t->rows * t->cols;
+		int			is_bias = strstr(t->name, ".bias") != NULL;
+		int			is_proj = strncmp(t->name, "projection", 10) == 0;
+
+		for (size_t j = 0; j < n; j++)
+		{
+			if (is_proj)
+			{
+				double		bound = 1.0 / sqrt((double) m->cfg.units);
+
+				p[j] = (float) ((2.0 * next_uniform(&state) - 1.0) * bound);
+			}
+			else if (is_bias)
+				p[j] = strstr(t->name, ".gate.") ? 1.0f : 0.0f;
+			else
+				p[j] = (float) (next_normal(&state) *
+								sqrt(2.0 / (t->rows + t->cols)));
+		}
+	}
+}
+
+void
+dcrnn_set_threads(int n)
+{
+	openblas_set_num_threads(n < 1 ? 1 : n);
+}

@@ -1,0 +1,124 @@
+/*
+ * dcrnn_internal.h -- what the DCRNN source files share and callers need
+ * not see: the diffusion plan, the DCGRU cell's views and the workspace.
+ *
+ * Inside the model every activation is feature-major, a (features x B*N)
+ * row-major matrix whose column b*N + n is node n of sample b.  Read as
+ * (features*B x N) the same memory puts the node index last, so one
+ * diffusion step over the whole batch is one GEMM with S^T, and the stacked
+ * diffusion terms (M*F x B*N) feed the gate weights in one GEMM.
+ */
+#ifndef INFORMER_DCRNN_INTERNAL_H
+#define INFORMER_DCRNN_INTERNAL_H
+
+#include "dcrnn.h"
+
+#define DCRNN_MAX_DIFFUSION 8
+#define DCRNN_MAX_TERMS (1 + DCRNN_MAX_SUPPORTS * DCRNN_MAX_DIFFUSION)
+
+/*
+ * Term m > 0 is coef[m] * S[support[m]] T[src[m]], minus T[prev[m]] when
+ * prev[m] >= 0; term 0 is the input itself.
+ */
+typedef struct DiffusionPlan
+{
+	int			n_terms;
+	int			support[DCRNN_MAX_TERMS];
+	int			src[DCRNN_MAX_TERMS];
+	int			prev[DCRNN_MAX_TERMS];
+	float		coef[DCRNN_MAX_TERMS];
+} DiffusionPlan;
+
+/*
+ * A support in compressed sparse rows, used instead of the dense matrix
+ * when it has at most cap nonzeros (a dense GEMM wins above ~1/32 density).
+ */
+typedef struct SparseSupport
+{
+	int			nnz;			/* -1: too dense, use the dense matrix */
+	int			cap;
+	int		   *rowptr;			/* N + 1 */
+	int		   *col;			/* cap */
+	float	   *val;			/* cap */
+} SparseSupport;
+
+/* The supports one diffusion runs on. */
+typedef struct DiffusionSupports
+{
+	int			n;				/* nodes */
+	const float *dense;			/* count x N x N, row-major */
+	const SparseSupport *sparse;	/* count entries, or NULL: all dense */
+	float	   *scratch;		/* 2 * DCRNN_SPARSE_BLOCK * N, for sparse */
+} DiffusionSupports;
+
+#define DCRNN_SPARSE_BLOCK 32
+
+/* diffusion.c */
+void		sparse_support_build(SparseSupport *sp, const float *s, int n);
+void		diffusion_plan_build(DiffusionPlan *p, int k, int supports, int mode);
+void		diffusion_forward(const DiffusionPlan *p, const DiffusionSupports *sup,
+							  size_t rows, float *terms);
+void		diffusion_backward(const DiffusionPlan *p, const DiffusionSupports *sup,
+							   size_t rows, float *dterms);
+
+/* Shapes and shared buffers of one batch for the cells. */
+typedef struct DcgruCtx
+{
+	const DiffusionPlan *plan;
+	const DiffusionSupports *sup;
+	int			n;				/* nodes */
+	int			batch;
+	int			units;
+	float	   *dgate;			/* scratch (2U x BN) */
+	float	   *dcand;			/* scratch (U x BN) */
+	float	   *dterms;			/* scratch (M*Fmax x BN) */
+} DcgruCtx;
+
+/* One cell's parameters and gradients (pointers into the model buffers). */
+typedef struct DcgruCell
+{
+	int			fin;			/* features of the layer input */
+	const float *wg, *bg, *wc, *bc;
+	float	   *dwg, *dbg, *dwc, *dbc;
+} DcgruCell;
+
+/* What one cell call keeps for its backward pass. */
+typedef struct DcgruSaved
+{
+	float	   *xg;				/* diffusion terms of [x, h]   (M*F x BN) */
+	float	   *v;				/* sigmoid gates [r; u]        (2U x BN)  */
+	float	   *xc;				/* diffusion terms of [x, r*h] (M*F x BN) */
+	float	   *c;				/* tanh candidate              (U x BN)   */
+	float	   *h;				/* new state                   (U x BN)   */
+} DcgruSaved;
+
+/* dcgru.c */
+void		dcgru_forward(const DcgruCtx *ctx, const DcgruCell *cell,
+						  const float *x, const float *h, DcgruSaved *s);
+void		dcgru_backward(const DcgruCtx *ctx, const DcgruCell *cell,
+						   const float *h, const DcgruSaved *s,
+						   const float *dh_new, float *dx, float *dh);
+
+/* The model's workspace, one allocation made at create time. */
+struct DcrnnWork
+{
+	DiffusionPlan plan;
+	DiffusionSupports sup;
+	SparseSupport sparse[DCRNN_MAX_SUPPORTS];
+	DcgruCell  *cells;			/* 2L: encoder then decoder */
+	DcgruSaved *saved;			/* (history + horizon) x L */
+	float	   *inputs;			/* (history + horizon) x (Fio x BN) */
+	float	   *pred;			/* horizon x (O x BN) */
+	float	   *zeros;			/* U x BN, the encoder's first state */
+	float	   *dh;				/* L x (U x BN) */
+	float	   *dh_next;		/* U x BN */
+	float	   *dfeed;			/* Fio x BN, dL/d(fed-back forecast) */
+	float	   *dy;				/* O x BN, dL/d(forecast of a step) */
+	float	   *dgate, *dcand, *dterms;
+	unsigned char *teacher;		/* horizon coins of the last forward */
+	int			batch;			/* of the last forward, 0 before any */
+	size_t		io_stride;		/* floats per step in inputs */
+	float	   *arena;
+};
+
+#endif

@@ -1,0 +1,23 @@
+/*
+ * parity.h -- checks the DCRNN model against a parity fixture directory
+ * (the format of ../shared/data/dcrnn-parity: manifest.json plus raw
+ * little-endian arrays exported from the reference implementation).
+ */
+#ifndef INFORMER_PARITY_H
+#define INFORMER_PARITY_H
+
+#include <stdio.h>
+
+/* Largest relative error |a - b| / max(|b|) allowed for any array. */
+#define PARITY_RTOL 1e-5
+
+/*
+ * Loads the fixture in dir into a model run with the reference's quirks,
+ * compares forward output, loss, gradients, clipped gradients and one Adam
+ * step; prints one line per comparison to log (when not NULL).  Returns the
+ * number of mismatches, or -1 when the fixture cannot be read (message on
+ * stderr).
+ */
+int			parity_run(const char *dir, FILE *log);
+
+#endif
