@@ -62,6 +62,7 @@ typedef struct TrainState
 	char	   *device_reason;
 	TimestampTz from, to;
 	int			n_buckets;
+	DcrnnConfig cfg;
 	double	   *counts;
 	DcrnnModel *net;
 	Series		series;
@@ -183,6 +184,16 @@ load_inputs(int32 pattern_id, const char *options, TrainState *st)
 						   st->opts.history, st->opts.horizon, st->opts.history + st->opts.horizon + 2),
 				 errhint("Count more traffic, or choose train_from, train_to, history and horizon to fit.")));
 	st->n_buckets = (int) n;
+
+	dcrnn_config_default(&st->cfg, st->pd.n_nodes);
+	st->cfg.units = st->opts.units;
+	st->cfg.layers = st->opts.layers;
+	st->cfg.max_diffusion = st->opts.diffusion_steps;
+	st->cfg.history = st->opts.history;
+	st->cfg.horizon = st->opts.horizon;
+	st->cfg.batch = st->opts.batch;
+	check_memory(st, &st->cfg);
+	st->counts = informer_pattern_counts(&st->pd, st->from, st->n_buckets);
 }
 
 static void
@@ -246,7 +257,7 @@ core_error(const TrainState *st, const char *what, const char *err)
 static void
 fit(TrainState *st)
 {
-	DcrnnConfig cfg;
+	const DcrnnConfig *cfg = &st->cfg;
 	TrainOptions to;
 	int			n = st->pd.n_nodes;
 	float	   *w = palloc(sizeof(float) * n * n);
@@ -254,23 +265,14 @@ fit(TrainState *st)
 	float	   *s1 = palloc(sizeof(float) * n * n);
 	char		err[256];
 
-	dcrnn_config_default(&cfg, n);
-	cfg.units = st->opts.units;
-	cfg.layers = st->opts.layers;
-	cfg.max_diffusion = st->opts.diffusion_steps;
-	cfg.history = st->opts.history;
-	cfg.horizon = st->opts.horizon;
-	cfg.batch = st->opts.batch;
-	check_memory(st, &cfg);
-	if ((st->net = dcrnn_create(&cfg, err, sizeof err)) == NULL)
+	if ((st->net = dcrnn_create(cfg, err, sizeof err)) == NULL)
 		core_error(st, "build the network of", err);
 	rpcgraph_adjacency(st->pd.src, st->pd.dst, n, w);
 	rpcgraph_supports(w, n, s0, s1);
 	dcrnn_set_support(st->net, 0, s0);
 	dcrnn_set_support(st->net, 1, s1);
 
-	st->counts = informer_pattern_counts(&st->pd, st->from, st->n_buckets);
-	if (series_init(&st->series, st->counts, st->n_buckets, n, cfg.history, cfg.horizon,
+	if (series_init(&st->series, st->counts, st->n_buckets, n, cfg->history, cfg->horizon,
 					TRAIN_FRACTION, VAL_FRACTION, err, sizeof err) < 0)
 		core_error(st, "split the traffic of", err);
 	st->has_series = true;
