@@ -9,6 +9,16 @@ SELECT * FROM informer_synthetic_logs(seed => 3, buckets => 96, services => 16, 
 SELECT informer_register_source('mdl', 'mlog', 'ts', 'chain_id', 'src', 'dst');
 SELECT patterns FROM informer_mine_patterns('mdl', '2026-01-05', '2026-01-07');
 SELECT rows_read FROM informer_refresh_traffic('mdl');
+-- errors whose text holds numbers of the weights (checksums) or of the
+-- network's workspace, which change with the numerics: masked
+CREATE FUNCTION pg_temp.err(q text) RETURNS text LANGUAGE plpgsql AS $$
+BEGIN
+    EXECUTE q;
+    RETURN 'no error';
+EXCEPTION WHEN OTHERS THEN
+    RETURN SQLSTATE || ': ' || regexp_replace(regexp_replace(SQLERRM, '0x[0-9a-f]+', '0x...', 'g'),
+                                              '\d+ MB of', 'N MB of');
+END $$;
 -- the smallest pattern of this run
 SELECT p.pattern_id AS pid, p.rpcs AS prpcs
   FROM informer.pattern p JOIN informer.mining_run r USING (run_id)
@@ -118,15 +128,16 @@ SELECT informer_infer_now(:pid, '2000-01-06', '2026-01-05');
 SELECT informer_model_info(''::bytea);
 SELECT informer_model_info(substring(:'w'::bytea FROM 1 FOR 100));
 SELECT informer_model_info(substring(:'w'::bytea FROM 1 FOR length(:'w'::bytea) - 1));
-SELECT informer_model_info(set_byte(:'w'::bytea, 299, get_byte(:'w'::bytea, 299) # 255));
+SELECT pg_temp.err(format('SELECT informer_model_info(%L::bytea)',
+                          set_byte(:'w'::bytea, 299, get_byte(:'w'::bytea, 299) # 255)));
 SELECT informer_model_info(set_byte(:'w'::bytea, 8, 99));
 SELECT informer_model_info(overlay(:'w'::bytea PLACING 'X'::bytea FROM 1 FOR 1));
 SELECT informer_model_info(:'w'::bytea || '\x00'::bytea);
 SELECT count(*) FROM informer._model_stats('\x0102'::bytea);
 SELECT informer_model_info(NULL) IS NULL AS strict_null;
 -- a damaged active model fails inference with the loader's message
-UPDATE informer.models SET weights = overlay(weights PLACING '\xff'::bytea FROM 500 FOR 1) WHERE model_id = :m3;
-SELECT informer_infer_now(:pid);
+UPDATE informer.models SET weights = set_byte(weights, 499, get_byte(weights, 499) # 255) WHERE model_id = :m3;
+SELECT pg_temp.err(format('SELECT informer_infer_now(%s)', :pid));
 
 -- errors of the training and inference functions
 SELECT informer_train_now(424242, '{}');
@@ -134,7 +145,7 @@ SELECT informer_train_now(:pid, '{"epochs": -1}');
 SELECT informer_train_now(:pid, '{"history": 500}');
 SELECT informer_train_now(:pid, '{"train_from": "2026-01-05 00:00", "train_to": "2026-01-05 03:00"}');
 SET informer.max_model_memory = '1MB';
-SELECT informer_train_now(:pid, '{"units": 256, "batch": 512}');
+SELECT pg_temp.err(format('SELECT informer_train_now(%s, %L)', :pid, '{"units": 256, "batch": 512}'));
 RESET informer.max_model_memory;
 SET informer.device = 'cuda';
 \set VERBOSITY terse
@@ -183,10 +194,17 @@ GRANT model_a TO model_b;
 SET ROLE model_b;
 SELECT count(*) AS b_sees_models_now, bool_and(owner = 'model_a'::regrole) AS all_of_a FROM informer.models;
 SELECT informer_infer_now(:pid) > 0 AS b_forecasts;
+SELECT informer_drop_model(:pid, 4) AS b_drops_a_model;
 RESET ROLE;
 -- a pattern's models and predictions go with it
 DELETE FROM informer.pattern WHERE pattern_id = :pid;
 SELECT count(*) AS models_left FROM informer.models WHERE pattern_id = :pid;
 DROP OWNED BY model_a, model_b;
 DROP ROLE model_a, model_b;
+-- leave informer's tables as the other tests expect them
+DELETE FROM informer.mining_run WHERE source_name = 'mdl';
+DELETE FROM informer.traffic t USING informer.rpc r
+ WHERE r.rpc_id = t.rpc_id AND (r.src, r.dst) IN (SELECT src, dst FROM mlog);
+DELETE FROM informer.rpc WHERE (src, dst) IN (SELECT src, dst FROM mlog);
+SELECT informer_drop_source('mdl');
 DROP TABLE next_fc, mlog;
