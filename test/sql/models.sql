@@ -169,6 +169,7 @@ GRANT SELECT ON informer.source, informer.source_state, informer.pattern, inform
 GRANT SELECT ON mlog TO model_a;
 SET ROLE model_a;
 SELECT informer_train_now(:pid, :'opts') AS ma \gset
+SELECT version AS va FROM informer.models WHERE model_id = :ma \gset
 SELECT count(*) AS a_sees FROM informer.models;
 SELECT informer_infer_now(:pid) > 0 AS a_forecasts;
 RESET ROLE;
@@ -178,7 +179,7 @@ SELECT count(*) AS b_sees_models, (SELECT count(*) FROM informer.predictions) AS
 -- b may not read the log: it may not train on it, nor forecast with a's model
 SELECT informer_train_now(:pid, :'opts');
 SELECT informer_deploy_model(:pid, 1);
-SELECT informer_drop_model(:pid, 4);
+SELECT informer_drop_model(:pid, :va);
 UPDATE informer.models SET active = false;
 DELETE FROM informer.predictions;
 INSERT INTO informer.models (pattern_id, version, config, metrics, weights, owner)
@@ -187,14 +188,14 @@ RESET ROLE;
 GRANT SELECT ON mlog TO model_b;
 SET ROLE model_b;
 SELECT informer_infer_now(:pid);
-SELECT informer_drop_model(:pid, 4);
+SELECT informer_drop_model(:pid, :va);
 RESET ROLE;
 -- granted a's privileges, b sees a's models and may manage them
 GRANT model_a TO model_b;
 SET ROLE model_b;
 SELECT count(*) AS b_sees_models_now, bool_and(owner = 'model_a'::regrole) AS all_of_a FROM informer.models;
 SELECT informer_infer_now(:pid) > 0 AS b_forecasts;
-SELECT informer_drop_model(:pid, 4) AS b_drops_a_model;
+SELECT informer_drop_model(:pid, :va) AS b_drops_a_model;
 RESET ROLE;
 -- a pattern's models and predictions go with it
 DELETE FROM informer.pattern WHERE pattern_id = :pid;
