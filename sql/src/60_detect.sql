@@ -121,7 +121,7 @@ CREATE INDEX anomalies_found_idx ON informer.anomalies (bucket) WHERE is_anomaly
 
 -- Refreshing needs the view's owner; this wrapper lets any role that may run
 -- detection do it (it reads nothing the view does not already show).
-CREATE FUNCTION @extschema@.informer_refresh_anomalies(concurrently boolean DEFAULT true)
+CREATE FUNCTION @extschema@.informer_refresh_anomalies(concurrent boolean DEFAULT true)
 RETURNS bigint
 LANGUAGE plpgsql STRICT VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
@@ -129,7 +129,7 @@ AS $$
 DECLARE
     n bigint;
 BEGIN
-    IF concurrently THEN
+    IF concurrent THEN
         REFRESH MATERIALIZED VIEW CONCURRENTLY informer.anomalies;
     ELSE
         REFRESH MATERIALIZED VIEW informer.anomalies;
@@ -266,14 +266,23 @@ LANGUAGE plpgsql STRICT VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    p int4;
+    m informer.models;
 BEGIN
-    FOR p IN SELECT DISTINCT m.pattern_id FROM informer.models m WHERE m.active ORDER BY 1 LOOP
-        pattern_id := p;
-        job_id := @extschema@.informer_train(p, options);
+    -- each pattern is retrained with its active model's options, over the
+    -- whole traffic up to now (its training range is dropped), and with
+    -- the options given here on top
+    FOR m IN SELECT * FROM informer.models x WHERE x.active ORDER BY x.pattern_id LOOP
+        pattern_id := m.pattern_id;
+        job_id := @extschema@.informer_train(m.pattern_id,
+            COALESCE((SELECT pg_catalog.jsonb_object_agg(c.key, c.value)
+                        FROM pg_catalog.jsonb_each(m.config) c
+                       WHERE c.key IN (SELECT pg_catalog.jsonb_object_keys(informer._train_options('{}')))
+                         AND c.key NOT IN ('train_from', 'train_to')
+                         AND c.value OPERATOR(pg_catalog.<>) 'null'), '{}')
+            OPERATOR(pg_catalog.||) options);
         RETURN NEXT;
     END LOOP;
 END
 $$;
 COMMENT ON FUNCTION @extschema@.informer_retrain_all(jsonb)
-    IS 'queues a training job (informer_train) for every pattern that has an active model; returns the job ids';
+    IS 'queues a training job (informer_train) for every pattern with an active model, with that model''s options plus the given ones, over all traffic up to now; returns the job ids';

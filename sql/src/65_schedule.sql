@@ -9,7 +9,7 @@ LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    mins numeric := pg_catalog.extract(epoch FROM width) / 60;
+    mins numeric := pg_catalog.date_part('epoch', width) / 60;
 BEGIN
     IF mins = 1 THEN
         RETURN '* * * * *';

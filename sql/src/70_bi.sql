@@ -118,8 +118,8 @@ DECLARE
     n       bigint;
     ylo     float8;
     yhi     float8;
-    t0      float8 := pg_catalog.extract(epoch FROM from_ts);
-    t1      float8 := pg_catalog.extract(epoch FROM to_ts);
+    t0      float8 := pg_catalog.date_part('epoch', from_ts);
+    t1      float8 := pg_catalog.date_part('epoch', to_ts);
     pw      float8 := width - 80;    -- plot area: 60 left, 20 right
     ph      float8 := height - 70;   -- 30 top, 40 bottom
     svg     xml;
@@ -169,7 +169,7 @@ BEGIN
     yhi := COALESCE(yhi, 1);
 
     WITH pt AS (
-        SELECT p.*, pg_catalog.round((60 + pw * (pg_catalog.extract(epoch FROM p.bucket) - t0) / (t1 - t0))::numeric, 1) AS x,
+        SELECT p.*, pg_catalog.round((60 + pw * (pg_catalog.date_part('epoch', p.bucket) - t0) / (t1 - t0))::numeric, 1) AS x,
                pg_catalog.round((30 + ph * (yhi - p.observed) / (yhi - ylo))::numeric, 1) AS y_obs,
                pg_catalog.round((30 + ph * (yhi - p.predicted) / (yhi - ylo))::numeric, 1) AS y_pred,
                pg_catalog.round((30 + ph * (yhi - p.upper) / (yhi - ylo))::numeric, 1) AS y_up,
