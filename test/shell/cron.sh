@@ -93,8 +93,38 @@ check "its run counted the new rows and judged the bucket they completed" "300|1
     "$(q "SELECT (SELECT calls FROM informer.traffic WHERE bucket = '2026-06-01 02:00+00'), observed, direction
             FROM informer.anomalies WHERE bucket = '2026-06-01 01:40+00'")"
 
+rcmd=$(q "SELECT command FROM cron.job WHERE jobname = 'informer-retrain'")
 check "informer_unschedule() removes both jobs" 2 "$(q "SELECT informer_unschedule()")"
 check "none is left in cron.job" 0 "$(q "SELECT count(*) FROM cron.job WHERE jobname LIKE 'informer-%'")"
+
+# A real model of generated traffic: the detection command forecasts with
+# it, and the retraining command queues a job that the worker runs with the
+# model's options, over all traffic.
+q "CREATE TABLE cron_syn AS SELECT * FROM informer_synthetic_logs(seed => 3, buckets => 72,
+     functionalities => 5, chains_per_day => 2000, sampling_rate => 1)" >/dev/null
+q "SELECT informer_register_source('cron_syn', 'cron_syn', 'ts', 'chain_id', 'src', 'dst')" >/dev/null
+q "SELECT count(*) FROM informer_mine_patterns('cron_syn', '2026-01-05', '2026-01-06')" >/dev/null
+pat=$(q "SELECT min(p.pattern_id) FROM informer.pattern p JOIN informer.mining_run r USING (run_id)
+          WHERE r.source_name = 'cron_syn'")
+q "SELECT informer_refresh_traffic('cron_syn')" >/dev/null
+q "SELECT informer_train_now($pat, '{\"units\": 4, \"layers\": 1, \"epochs\": 2, \"history\": 4,
+     \"horizon\": 2, \"batch\": 16, \"train_to\": \"2026-01-05 20:00+00\"}')" >/dev/null
+res=$(q "$cmd")
+rpcs=$(q "SELECT rpcs FROM informer.pattern WHERE pattern_id = $pat")
+# (sources, models, predictions, anomalies, failures)
+check "the detection command forecasts with the due model, without failures" "(2,1,$((2 * rpcs))|0)" \
+    "${res%,*,*}|${res##*,}"
+check "the forecasts are pending in informer.v_traffic_forecast" "$((2 * rpcs))" \
+    "$(q "SELECT count(*) FROM informer.v_traffic_forecast WHERE pending AND pattern_id = $pat")"
+job=$(q "$rcmd" | sed 's/^(\([0-9]*\),\([0-9]*\))$/\2/')
+check "the retraining command queues a job with the model's options, not its range" "train|$pat|4|2|f" \
+    "$(q "SELECT kind, pattern_id, options->>'units', options->>'horizon', options ? 'train_to' FROM informer.jobs WHERE job_id = $job")"
+if wait_for "SELECT status FROM informer.jobs WHERE job_id = $job" succeeded 60; then
+    ok "the worker retrained the pattern"
+else
+    not_ok "the worker retrained the pattern: $(q "SELECT status || ' ' || coalesce(error, '') FROM informer.jobs WHERE job_id = $job")"
+fi
+check "the new version is the active model" 2 "$(q "SELECT version FROM informer.models WHERE pattern_id = $pat AND active")"
 
 # The Grafana dashboard's queries, with its macros expanded as Grafana's
 # PostgreSQL data source does, run against the views and find the spike.
@@ -119,4 +149,4 @@ check "its anomaly count panel sees the spike" 1 \
 
 q "DROP EXTENSION pg_cron" >/dev/null
 q "DROP EXTENSION informer CASCADE" >/dev/null
-q "DROP TABLE cron_log" >/dev/null
+q "DROP TABLE cron_log, cron_syn" >/dev/null
