@@ -5,6 +5,7 @@
 #   make install          into the server given by PG_CONFIG
 #   make core-check       core library + unit tests, no PostgreSQL needed
 #   make USE_CUDA=0       never build the CUDA module
+#   make cuda-check       GPU parity tests (skip without a device; docs/gpu.md)
 #   bash test/run.sh      every test against a throwaway cluster
 
 EXTENSION  = informer
@@ -107,13 +108,37 @@ all: $(CUDA_MOD)
 install: install-cuda
 endif
 
-$(BUILD)/cuda/%.o: src/cuda/%.cu $(wildcard src/cuda/*.h src/cuda/*.cuh src/core/*.h)
-	@mkdir -p $(dir $@)
-	$(NVCC) -O2 -std=c++17 $(CUDA_ARCH) -Xcompiler -fPIC,-Wall -Isrc/core -Isrc/cuda -c -o $@ $<
+CUDA_OBJS = $(patsubst src/cuda/%.cu,$(BUILD)/cuda/%.o,$(CUDA_SRCS))
+CUDA_WARN = -Werror all-warnings -Xcompiler -Wall,-Wextra,-Werror,-Wno-unused-parameter
+CUDA_LIBS = -L$(CUDA_HOME)/lib64 -Wl,-rpath,$(CUDA_HOME)/lib64 \
+            -lcublas -lcudart_static -ldl -lrt -lpthread -lstdc++
+# The model's tensor table and diffusion plan come from the core (PIC build).
+CUDA_CORE = $(BUILD)/pic/dcrnn.o $(BUILD)/pic/diffusion.o
 
-$(CUDA_MOD): $(patsubst src/cuda/%.cu,$(BUILD)/cuda/%.o,$(CUDA_SRCS))
-	$(CXX) -shared -o $@ $^ -L$(CUDA_HOME)/lib64 -Wl,-rpath,$(CUDA_HOME)/lib64 \
-		-lcublas -lcudart_static -ldl -lrt -lpthread -lstdc++
+$(BUILD)/cuda/%.o: src/cuda/%.cu $(wildcard src/cuda/*.h src/core/*.h)
+	@mkdir -p $(dir $@)
+	$(NVCC) -O2 -std=c++17 $(CUDA_ARCH) $(CUDA_WARN) -Xcompiler -fPIC -Isrc/core -Isrc/cuda -c -o $@ $<
+
+$(BUILD)/pic/%.o: src/core/%.c $(wildcard src/core/*.h)
+	@mkdir -p $(dir $@)
+	$(CORE_CC) $(CORE_FLAGS) -fPIC -c -o $@ $<
+
+$(CUDA_MOD): $(CUDA_OBJS) $(CUDA_CORE)
+	$(CXX) -shared -o $@ $^ $(CUDA_LIBS) $(BLAS_LIBS) -lm
+
+# build/cuda_tests: GPU parity tests (test/cuda), skipped without a device
+$(BUILD)/cuda_tests: $(wildcard test/cuda/*.c test/cuda/*.h) $(CUDA_OBJS) $(CORE_LIB) $(PARITY_SRC)
+	$(CORE_CC) $(CORE_FLAGS) -Isrc/cuda -Itest/cuda -Itest/parity -o $@ $(wildcard test/cuda/*.c) \
+		$(PARITY_SRC) $(CUDA_OBJS) $(CORE_LIB) $(CUDA_LIBS) $(BLAS_LIBS) -lm
+
+# build/dcrnn_gpu: GPU and CPU backends timed (bench/dcrnn_gpu.c)
+$(BUILD)/dcrnn_gpu: bench/dcrnn_gpu.c $(CUDA_OBJS) $(CORE_LIB)
+	$(CORE_CC) $(CORE_FLAGS) -Isrc/cuda -o $@ $< $(CUDA_OBJS) $(CORE_LIB) $(CUDA_LIBS) $(BLAS_LIBS) -lm
+
+.PHONY: cuda-check
+INFORMER_DATA ?= $(abspath ../shared/data)
+cuda-check: $(BUILD)/cuda_tests $(CUDA_MOD)
+	$(BUILD)/cuda_tests $(INFORMER_DATA)
 
 .PHONY: install-cuda
 install-cuda: $(CUDA_MOD)
