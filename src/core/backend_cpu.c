@@ -96,9 +96,25 @@ oom:
 }
 
 static int
+bad_model(const DcrnnBackendCtx *c, int model, char *err, size_t errlen)
+{
+	if (model >= 0 && model < c->n_models)
+		return 0;
+	snprintf(err, errlen, "model %d is not in 0..%d", model, c->n_models - 1);
+	return 1;
+}
+
+static int
 cpu_set_support(DcrnnBackendCtx *c, int model, int k, const float *s,
 				char *err, size_t errlen)
 {
+	if (bad_model(c, model, err, errlen))
+		return -1;
+	if (k < 0 || k >= c->cfg.num_supports)
+	{
+		snprintf(err, errlen, "support %d is not in 0..%d", k, c->cfg.num_supports - 1);
+		return -1;
+	}
 	dcrnn_set_support(c->models[model], k, s);
 	return 0;
 }
@@ -109,6 +125,8 @@ cpu_set_scaler(DcrnnBackendCtx *c, int model, const float *mean,
 {
 	size_t		width = (size_t) c->cfg.num_nodes * c->cfg.output_dim;
 
+	if (bad_model(c, model, err, errlen))
+		return -1;
 	memcpy(c->mean + model * width, mean, width * sizeof(float));
 	memcpy(c->std + model * width, std, width * sizeof(float));
 	return 0;
@@ -118,6 +136,9 @@ static int
 cpu_load_params(DcrnnBackendCtx *c, int model, const float *params,
 				char *err, size_t errlen)
 {
+	if (bad_model(c, model, err, errlen))
+		return -1;
+
 	DcrnnModel *m = c->models[model];
 	DcrnnAdam  *a = &c->adam[model];
 
@@ -132,6 +153,8 @@ static int
 cpu_store_params(DcrnnBackendCtx *c, int model, float *params, char *err,
 				 size_t errlen)
 {
+	if (bad_model(c, model, err, errlen))
+		return -1;
 	memcpy(params, c->models[model]->params, c->models[model]->n_params * sizeof(float));
 	return 0;
 }
@@ -140,6 +163,8 @@ static int
 cpu_store_grads(DcrnnBackendCtx *c, int model, float *grads, char *err,
 				size_t errlen)
 {
+	if (bad_model(c, model, err, errlen))
+		return -1;
 	memcpy(grads, c->models[model]->grads, c->models[model]->n_params * sizeof(float));
 	return 0;
 }
