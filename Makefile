@@ -135,7 +135,10 @@ $(BUILD)/cuda_tests: $(wildcard test/cuda/*.c test/cuda/*.h) $(CUDA_OBJS) $(CORE
 $(BUILD)/dcrnn_gpu: bench/dcrnn_gpu.c $(CUDA_OBJS) $(CORE_LIB)
 	$(CORE_CC) $(CORE_FLAGS) -Isrc/cuda -o $@ $< $(CUDA_OBJS) $(CORE_LIB) $(CUDA_LIBS) $(BLAS_LIBS) -lm
 
-.PHONY: cuda-check
+.PHONY: cuda-check print-use-cuda
+print-use-cuda:
+	@echo $(USE_CUDA)
+
 INFORMER_DATA ?= $(abspath ../shared/data)
 cuda-check: $(BUILD)/cuda_tests $(CUDA_MOD)
 	$(BUILD)/cuda_tests $(INFORMER_DATA)

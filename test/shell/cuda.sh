@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# cuda.sh -- the CUDA backend's parity tests (build/cuda_tests, test/cuda).
+# Built where nvcc exists; without a GPU each test prints a SKIP line with
+# the reason, so CI shows them and never fails for want of a device.  Also
+# checks that informer.so never links CUDA and USE_CUDA=0 builds none of it.
+. "$REPO/test/lib/tap.sh"
+
+name="CUDA backend parity tests"
+log="$WORK/cuda_build.log"
+if [ "$(make -s -C "$REPO" print-use-cuda 2>/dev/null)" != 1 ]; then
+    ok "$name # SKIP nvcc not found (or USE_CUDA=0): the CUDA module is not built"
+elif make -s -C "$REPO" build/cuda_tests >"$log" 2>&1; then
+    "$REPO/build/cuda_tests" "$INFORMER_DATA" || echo "# build/cuda_tests exited with $?"
+else
+    cat "$log"
+    not_ok "$name: build/cuda_tests builds"
+fi
+
+if ldd "$REPO/informer.so" | grep -qi 'cuda\|cublas'; then
+    not_ok "informer.so links no CUDA library"
+else
+    ok "informer.so links no CUDA library"
+fi
+if make -n -C "$REPO" USE_CUDA=0 all 2>/dev/null | grep -q 'nvcc\|informer_cuda'; then
+    not_ok "make USE_CUDA=0 builds nothing of the CUDA module"
+else
+    ok "make USE_CUDA=0 builds nothing of the CUDA module"
+fi
