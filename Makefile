@@ -34,7 +34,7 @@ EXTRA_CLEAN = $(DATA_built) build
 # JIT inlining of numerical code buys nothing; skip the LLVM bitcode.
 override with_llvm = no
 
-PGXS := $(shell $(PG_CONFIG) --pgxs)
+PGXS := $(shell $(PG_CONFIG) --pgxs 2>/dev/null)
 include $(PGXS)
 
 # src/core is portable C11; the server's flags ban declarations after
@@ -101,7 +101,7 @@ CUDA_HOME ?= $(patsubst %/bin/nvcc,%,$(NVCC))
 CUDA_ARCH ?= -gencode arch=compute_80,code=sm_80 -gencode arch=compute_90,code=sm_90 \
              -gencode arch=compute_90,code=compute_90
 CUDA_SRCS = $(sort $(wildcard src/cuda/*.cu))
-CUDA_MOD  = informer_cuda$(DLSUFFIX)
+CUDA_MOD  = informer_cuda$(or $(DLSUFFIX),.so)
 
 ifeq ($(USE_CUDA),1)
 all: $(CUDA_MOD)
