@@ -208,6 +208,8 @@ static int
 cpu_clip(DcrnnBackendCtx *c, double max_norm, double *norms, char *err,
 		 size_t errlen)
 {
+	if (dcrnn_refused(dcrnn_check_clip(max_norm), err, errlen))
+		return -1;
 	for (int i = 0; i < c->n_models; i++)
 	{
 		double		norm = dcrnn_clip_grad_norm(c->models[i]->grads,
@@ -223,6 +225,8 @@ static int
 cpu_adam_step(DcrnnBackendCtx *c, double lr, int eps_mode, double eps,
 			  char *err, size_t errlen)
 {
+	if (dcrnn_refused(dcrnn_check_adam(lr, eps_mode, eps), err, errlen))
+		return -1;
 	for (int i = 0; i < c->n_models; i++)
 	{
 		c->adam[i].eps_mode = eps_mode;
@@ -242,6 +246,8 @@ cpu_train_step(DcrnnBackendCtx *c, const float *x, int batch,
 	size_t		yn = out_floats(&c->cfg, batch);
 	size_t		width = (size_t) c->cfg.num_nodes * c->cfg.output_dim;
 
+	if (dcrnn_refused(dcrnn_check_step(o), err, errlen))
+		return -1;
 	for (int i = 0; i < c->n_models; i++)
 	{
 		DcrnnModel *m = c->models[i];

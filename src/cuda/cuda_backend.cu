@@ -213,7 +213,8 @@ download_stats(DcrnnBackendCtx *c, char *err, size_t errlen)
 static int
 gpu_clip(DcrnnBackendCtx *c, double max_norm, double *norms, char *err, size_t errlen)
 {
-	if (cuda_ctx_usable(c, err, errlen) < 0)
+	if (cuda_ctx_usable(c, err, errlen) < 0 ||
+		dcrnn_refused(dcrnn_check_clip(max_norm), err, errlen))
 		return -1;
 	k_clip(c, 0, max_norm);
 	if (download_stats(c, err, errlen) < 0)
@@ -227,7 +228,8 @@ static int
 gpu_adam_step(DcrnnBackendCtx *c, double lr, int eps_mode, double eps, char *err,
 			  size_t errlen)
 {
-	if (cuda_ctx_usable(c, err, errlen) < 0)
+	if (cuda_ctx_usable(c, err, errlen) < 0 ||
+		dcrnn_refused(dcrnn_check_adam(lr, eps_mode, eps), err, errlen))
 		return -1;
 	cudaError_t e = stage_hyper(c, lr, eps_mode, eps, 0.0);
 
@@ -286,6 +288,8 @@ gpu_train_step(DcrnnBackendCtx *c, const float *x, int batch, const float *label
 	cudaGraphExec_t exec;
 	cudaError_t e;
 
+	if (dcrnn_refused(dcrnn_check_step(o), err, errlen))
+		return -1;
 	if (stage_inputs(c, x, batch, labels, teacher, err, errlen) < 0)
 		return -1;
 	e = stage_hyper(c, o->lr, o->adam_eps_mode, o->adam_eps, o->max_grad_norm);

@@ -18,7 +18,7 @@
 #include <string.h>
 
 #define CUBLAS_WORKSPACE (32u << 20)
-#define ALIGN_FLOATS 64
+#define ALIGN_FLOATS 64		/* buffers start on 256-byte boundaries */
 
 static int
 layer_input(const DcrnnConfig *cfg, int decoder, int layer)
@@ -220,9 +220,9 @@ cuda_ctx_create(const DcrnnConfig *cfg, int n_models, char *err, size_t errlen)
 {
 	DcrnnBackendCtx *c;
 
-	if (n_models < 1)
+	if (n_models < 1 || n_models > 65535)
 	{
-		snprintf(err, errlen, "n_models must be at least 1");
+		snprintf(err, errlen, "n_models must be between 1 and 65535");
 		return NULL;
 	}
 	if (dcrnn_config_check(cfg))

@@ -125,5 +125,21 @@ TEST(backend_cpu_bad_calls_get_messages)
 	CHECK(strcmp(err, "model 1 is not in 0..0") == 0);
 	CHECK(b->set_support(ctx, 0, 2, v, err, sizeof err) == -1);
 	CHECK(strcmp(err, "support 2 is not in 0..1") == 0);
+	CHECK(b->clip(ctx, NAN, NULL, err, sizeof err) == -1);
+	CHECK(strcmp(err, "max_grad_norm must be a positive finite number") == 0);
+	CHECK(b->adam_step(ctx, -0.1, DCRNN_ADAM_EPS_TORCH, 1e-3, err, sizeof err) == -1);
+	CHECK(strcmp(err, "lr must be a finite number of at least 0") == 0);
+	CHECK(b->adam_step(ctx, 0.1, 7, 1e-3, err, sizeof err) == -1);
+	CHECK(strcmp(err, "adam_eps_mode must be DCRNN_ADAM_EPS_TORCH or DCRNN_ADAM_EPS_TF") == 0);
+
+	DcrnnStepOptions o = {0.01, 5.0, DCRNN_ADAM_EPS_TORCH, 0.0, 0};
+	double		loss;
+
+	CHECK(b->train_step(ctx, v, 1, v, NULL, &o, &loss, NULL, err, sizeof err) == -1);
+	CHECK(strcmp(err, "adam_eps must be a positive finite number") == 0);
+	o.adam_eps = 1e-3;
+	o.max_grad_norm = INFINITY;
+	CHECK(b->train_step(ctx, v, 1, v, NULL, &o, &loss, NULL, err, sizeof err) == -1);
+	CHECK(strcmp(err, "max_grad_norm must be a positive finite number") == 0);
 	b->destroy(ctx);
 }

@@ -34,7 +34,7 @@ static const char *const test_names[] = {
 	"a short training run's loss curve equals the CPU backend's",
 	"a captured CUDA graph gives the same step as eager launches",
 	"parity fixtures (dcrnn-parity) on the GPU",
-	"errors: out of GPU memory, bad batch, backward before forward, bad model",
+	"errors: out of GPU memory, bad batch, backward before forward, bad model, NaN norm",
 };
 
 static double
@@ -469,6 +469,9 @@ test_errors(void)
 		   strcmp(err, "batch 0 is not in 1..8") == 0, "batch 0 is refused");
 	expect(b->load_params(ctx, 1, dummy, err, sizeof err) < 0 &&
 		   strcmp(err, "model 1 is not in 0..0") == 0, "a bad model index is refused");
+	expect(b->clip(ctx, NAN, NULL, err, sizeof err) < 0 &&
+		   strcmp(err, "max_grad_norm must be a positive finite number") == 0,
+		   "a NaN clipping norm is refused");
 	b->destroy(ctx);
 }
 

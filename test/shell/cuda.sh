@@ -26,3 +26,19 @@ if make -n -C "$REPO" USE_CUDA=0 all 2>/dev/null | grep -q 'nvcc\|informer_cuda'
 else
     ok "make USE_CUDA=0 builds nothing of the CUDA module"
 fi
+if [ -e "$REPO/informer_cuda.so" ]; then
+    # opened as the job worker will: dlopen, then the probe's answer
+    probe=$(/usr/bin/python3 - "$REPO/informer_cuda.so" <<'PY'
+import ctypes, sys
+lib = ctypes.CDLL(sys.argv[1])
+why = ctypes.create_string_buffer(256)
+n = lib.informer_cuda_probe(why, ctypes.c_size_t(256))
+print(n if n > 0 else "0: " + why.value.decode())
+PY
+)
+    if [ -n "$probe" ]; then
+        ok "informer_cuda.so opens with dlopen; devices: $probe"
+    else
+        not_ok "informer_cuda.so opens with dlopen"
+    fi
+fi
