@@ -117,7 +117,7 @@ CUDA_CORE = $(BUILD)/pic/dcrnn.o $(BUILD)/pic/diffusion.o $(BUILD)/pic/backend_c
 
 $(BUILD)/cuda/%.o: src/cuda/%.cu $(wildcard src/cuda/*.h src/core/*.h)
 	@mkdir -p $(dir $@)
-	$(NVCC) -O2 -std=c++17 $(CUDA_ARCH) $(CUDA_WARN) -Xcompiler -fPIC -Isrc/core -Isrc/cuda -c -o $@ $<
+	$(NVCC) -O2 -lineinfo -std=c++17 $(CUDA_ARCH) $(CUDA_WARN) -Xcompiler -fPIC -Isrc/core -Isrc/cuda -c -o $@ $<
 
 $(BUILD)/pic/%.o: src/core/%.c $(wildcard src/core/*.h)
 	@mkdir -p $(dir $@)
