@@ -93,4 +93,22 @@ int			dcrnn_refused(const char *bad, char *err, size_t errlen);
 /* The CPU backend (backend_cpu.c). */
 const DcrnnBackend *dcrnn_backend_cpu(void);
 
+/* What a user asks for (informer.device). */
+typedef enum DcrnnDevice
+{
+	DCRNN_DEVICE_AUTO = 0,		/* the GPU when usable, else the CPU */
+	DCRNN_DEVICE_CPU,
+	DCRNN_DEVICE_CUDA			/* the GPU or an error */
+} DcrnnDevice;
+
+/*
+ * backend_load.c: the backend for device.  The CUDA one comes from the
+ * module at module_path (informer_cuda.so), opened on first use.  cuda
+ * without a usable device returns NULL with the reason in why; auto then
+ * returns the CPU backend with the reason in why (empty when the GPU was
+ * chosen).
+ */
+const DcrnnBackend *dcrnn_backend_for(DcrnnDevice device, const char *module_path,
+									  char *why, size_t whylen);
+
 #endif

@@ -143,3 +143,35 @@ TEST(backend_cpu_bad_calls_get_messages)
 	CHECK(strcmp(err, "max_grad_norm must be a positive finite number") == 0);
 	b->destroy(ctx);
 }
+
+/*
+ * The device setting: cpu always works; without a usable GPU (no module,
+ * or no device) cuda is an error with the reason and auto falls back to
+ * the CPU with the same reason.
+ */
+TEST(backend_for_device_setting)
+{
+	char		why[512] = "x";
+	const DcrnnBackend *b;
+
+	b = dcrnn_backend_for(DCRNN_DEVICE_CPU, "build/no-such-module.so", why, sizeof why);
+	CHECK(b == dcrnn_backend_cpu() && why[0] == '\0');
+	b = dcrnn_backend_for(DCRNN_DEVICE_CUDA, "build/no-such-module.so", why, sizeof why);
+	CHECK(b == NULL);
+	CHECK(strncmp(why, "cannot open the CUDA module: ", 29) == 0);
+
+	/* the real module where it is built; this machine may have a GPU */
+	FILE	   *f = fopen("informer_cuda.so", "rb");
+
+	if (!f)
+		SKIP("informer_cuda.so is not built (no nvcc, or USE_CUDA=0)");
+	fclose(f);
+	b = dcrnn_backend_for(DCRNN_DEVICE_AUTO, "./informer_cuda.so", why, sizeof why);
+	REQUIRE(b != NULL);
+	if (strcmp(b->name, "cuda") == 0)
+		SKIP("a CUDA device is present: the fallback is not exercised");
+	CHECK(b == dcrnn_backend_cpu());
+	CHECK(strncmp(why, "no usable CUDA device: ", 23) == 0);
+	b = dcrnn_backend_for(DCRNN_DEVICE_CUDA, "./informer_cuda.so", why, sizeof why);
+	CHECK(b == NULL && strncmp(why, "no usable CUDA device: ", 23) == 0);
+}
