@@ -86,7 +86,7 @@ typedef struct DcrnnBackend
 /* backend_check.c: NULL when the arguments are usable, else a message. */
 const char *dcrnn_check_clip(double max_norm);
 const char *dcrnn_check_adam(double lr, int eps_mode, double eps);
-const char *dcrnn_check_step(const DcrnnStepOptions *o);
+const char *dcrnn_check_step(const float *labels, const DcrnnStepOptions *o);
 /* Copies bad (when not NULL) into err; returns whether it did. */
 int			dcrnn_refused(const char *bad, char *err, size_t errlen);
 

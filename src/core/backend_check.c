@@ -29,8 +29,11 @@ dcrnn_check_adam(double lr, int eps_mode, double eps)
 }
 
 const char *
-dcrnn_check_step(const DcrnnStepOptions *o)
+dcrnn_check_step(const float *labels, const DcrnnStepOptions *o)
 {
+	if (!labels)
+		return "a training step needs labels";
+
 	const char *bad = dcrnn_check_clip(o->max_grad_norm);
 
 	return bad ? bad : dcrnn_check_adam(o->lr, o->adam_eps_mode, o->adam_eps);

@@ -246,7 +246,7 @@ cpu_train_step(DcrnnBackendCtx *c, const float *x, int batch,
 	size_t		yn = out_floats(&c->cfg, batch);
 	size_t		width = (size_t) c->cfg.num_nodes * c->cfg.output_dim;
 
-	if (dcrnn_refused(dcrnn_check_step(o), err, errlen))
+	if (dcrnn_refused(dcrnn_check_step(labels, o), err, errlen))
 		return -1;
 	for (int i = 0; i < c->n_models; i++)
 	{

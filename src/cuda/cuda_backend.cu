@@ -288,7 +288,7 @@ gpu_train_step(DcrnnBackendCtx *c, const float *x, int batch, const float *label
 	cudaGraphExec_t exec;
 	cudaError_t e;
 
-	if (dcrnn_refused(dcrnn_check_step(o), err, errlen))
+	if (dcrnn_refused(dcrnn_check_step(labels, o), err, errlen))
 		return -1;
 	if (stage_inputs(c, x, batch, labels, teacher, err, errlen) < 0)
 		return -1;

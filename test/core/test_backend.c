@@ -141,6 +141,8 @@ TEST(backend_cpu_bad_calls_get_messages)
 	o.max_grad_norm = INFINITY;
 	CHECK(b->train_step(ctx, v, 1, v, NULL, &o, &loss, NULL, err, sizeof err) == -1);
 	CHECK(strcmp(err, "max_grad_norm must be a positive finite number") == 0);
+	CHECK(b->train_step(ctx, v, 1, NULL, NULL, &o, &loss, NULL, err, sizeof err) == -1);
+	CHECK(strcmp(err, "a training step needs labels") == 0);
 	b->destroy(ctx);
 }
 
