@@ -2,18 +2,20 @@
 # dcrnn_epoch.sh -- the C DCRNN (build/dcrnn_epoch) and its PyTorch baseline
 # (bench/dcrnn_torch.py) timed in the same run, for N = 51 and N = 207.
 # Prints JSON lines.  THREADS (default 2) is the one threading setting both
-# get; BATCHES_207 (default 4) limits the batches timed at N = 207, scaled to
-# the epoch, so the slow baseline fits in a few minutes (0 = whole epoch).
+# get; NODES (default "51 207") the graph sizes; BATCHES_207 (default 4)
+# limits the batches timed at N = 207, scaled to the epoch, so the slow
+# baseline fits in a few minutes (0 = whole epoch).
 #
 #   bash bench/dcrnn_epoch.sh          needs python3-torch for the baseline
 set -euo pipefail
 cd "$(dirname "$0")/.."
 THREADS=${THREADS:-2}
 BATCHES_207=${BATCHES_207:-4}
+NODES=${NODES:-51 207}
 make -s build/dcrnn_epoch >&2
 # OpenBLAS and OpenMP pools must not spin against each other
 export OMP_NUM_THREADS=$THREADS OPENBLAS_NUM_THREADS=$THREADS
-for n in 51 207; do
+for n in $NODES; do
     b=0; [ "$n" = 207 ] && b=$BATCHES_207
     build/dcrnn_epoch "$n" "$THREADS" "$b"
     /usr/bin/python3 bench/dcrnn_torch.py "$n" "$THREADS" "$b"

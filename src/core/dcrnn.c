@@ -41,6 +41,12 @@ layer_input(const DcrnnConfig *cfg, int decoder, int layer)
 }
 
 static int
+imax(int a, int b)
+{
+	return a > b ? a : b;
+}
+
+static int
 n_terms(const DcrnnConfig *cfg)
 {
 	return 1 + cfg->num_supports * cfg->max_diffusion;
@@ -73,9 +79,7 @@ dcrnn_config_check(const DcrnnConfig *cfg)
 		cfg->diffusion != DCRNN_DIFFUSION_REFERENCE)
 		return "diffusion must be DCRNN_DIFFUSION_POWERS or DCRNN_DIFFUSION_REFERENCE";
 
-	int			fmax = cfg->units + (cfg->units > cfg->input_dim ?
-									 (cfg->units > cfg->output_dim ? cfg->units : cfg->output_dim) :
-									 (cfg->input_dim > cfg->output_dim ? cfg->input_dim : cfg->output_dim));
+	int			fmax = cfg->units + imax(cfg->units, imax(cfg->input_dim, cfg->output_dim));
 	double		bn = (double) cfg->batch * cfg->num_nodes;
 
 	if ((double) n_terms(cfg) * fmax * bn > DCRNN_MAX_GEMM_ELEMS ||
@@ -134,8 +138,8 @@ layout_work(const DcrnnConfig *cfg, DcrnnWork *w, float *base)
 	size_t		bn = (size_t) cfg->batch * cfg->num_nodes;
 	size_t		ub = (size_t) cfg->units * bn;
 	int			steps = cfg->history + cfg->horizon;
-	int			fio = cfg->input_dim > cfg->output_dim ? cfg->input_dim : cfg->output_dim;
-	int			fmax = (fio > cfg->units ? fio : cfg->units) + cfg->units;
+	int			fio = imax(cfg->input_dim, cfg->output_dim);
+	int			fmax = imax(fio, cfg->units) + cfg->units;
 	size_t		off = 0;
 
 #define TAKE(ptr, count) do { if (w) (ptr) = base + off; off += (count); } while (0)

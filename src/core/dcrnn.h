@@ -69,7 +69,7 @@ typedef struct DcrnnTensor
 	int			cols;
 } DcrnnTensor;
 
-typedef struct DcrnnWork DcrnnWork;	/* activations and scratch (dcrnn.c) */
+typedef struct DcrnnWork DcrnnWork;	/* activations and scratch, private */
 
 typedef struct DcrnnModel
 {

@@ -115,6 +115,11 @@ TEST(dcrnn_parity_tiny_f32)
 	CHECK(parity_run(dir, NULL) == 0);
 }
 
+TEST(dcrnn_parity_refuses_missing_fixture)
+{
+	CHECK(parity_run("/nonexistent/fixture", NULL) == -1);
+}
+
 TEST(dcrnn_parity_tiny_f64)
 {
 	char		dir[1024];
