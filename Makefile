@@ -5,6 +5,7 @@
 #   make install          into the server given by PG_CONFIG
 #   make core-check       core library + unit tests, no PostgreSQL needed
 #   make USE_CUDA=0       never build the CUDA module
+#   make cuda-check       GPU parity tests (skip without a device; docs/gpu.md)
 #   bash test/run.sh      every test against a throwaway cluster
 
 EXTENSION  = informer
@@ -33,7 +34,7 @@ EXTRA_CLEAN = $(DATA_built) build
 # JIT inlining of numerical code buys nothing; skip the LLVM bitcode.
 override with_llvm = no
 
-PGXS := $(shell $(PG_CONFIG) --pgxs)
+PGXS := $(shell $(PG_CONFIG) --pgxs 2>/dev/null)
 include $(PGXS)
 
 # src/core is portable C11; the server's flags ban declarations after
@@ -100,20 +101,47 @@ CUDA_HOME ?= $(patsubst %/bin/nvcc,%,$(NVCC))
 CUDA_ARCH ?= -gencode arch=compute_80,code=sm_80 -gencode arch=compute_90,code=sm_90 \
              -gencode arch=compute_90,code=compute_90
 CUDA_SRCS = $(sort $(wildcard src/cuda/*.cu))
-CUDA_MOD  = informer_cuda$(DLSUFFIX)
+CUDA_MOD  = informer_cuda$(or $(DLSUFFIX),.so)
 
 ifeq ($(USE_CUDA),1)
 all: $(CUDA_MOD)
 install: install-cuda
 endif
 
-$(BUILD)/cuda/%.o: src/cuda/%.cu $(wildcard src/cuda/*.h src/cuda/*.cuh src/core/*.h)
-	@mkdir -p $(dir $@)
-	$(NVCC) -O2 -std=c++17 $(CUDA_ARCH) -Xcompiler -fPIC,-Wall -Isrc/core -Isrc/cuda -c -o $@ $<
+CUDA_OBJS = $(patsubst src/cuda/%.cu,$(BUILD)/cuda/%.o,$(CUDA_SRCS))
+CUDA_WARN = -Werror all-warnings -Xcompiler -Wall,-Wextra,-Werror,-Wno-unused-parameter
+CUDA_LIBS = -L$(CUDA_HOME)/lib64 -Wl,-rpath,$(CUDA_HOME)/lib64 \
+            -lcublas -lcudart_static -ldl -lrt -lpthread -lstdc++
+# The model's tensor table and diffusion plan come from the core (PIC build).
+CUDA_CORE = $(BUILD)/pic/dcrnn.o $(BUILD)/pic/diffusion.o $(BUILD)/pic/backend_check.o
 
-$(CUDA_MOD): $(patsubst src/cuda/%.cu,$(BUILD)/cuda/%.o,$(CUDA_SRCS))
-	$(CXX) -shared -o $@ $^ -L$(CUDA_HOME)/lib64 -Wl,-rpath,$(CUDA_HOME)/lib64 \
-		-lcublas -lcudart_static -ldl -lrt -lpthread -lstdc++
+$(BUILD)/cuda/%.o: src/cuda/%.cu $(wildcard src/cuda/*.h src/core/*.h)
+	@mkdir -p $(dir $@)
+	$(NVCC) -O2 -lineinfo -std=c++17 $(CUDA_ARCH) $(CUDA_WARN) -Xcompiler -fPIC -Isrc/core -Isrc/cuda -c -o $@ $<
+
+$(BUILD)/pic/%.o: src/core/%.c $(wildcard src/core/*.h)
+	@mkdir -p $(dir $@)
+	$(CORE_CC) $(CORE_FLAGS) -fPIC -c -o $@ $<
+
+$(CUDA_MOD): $(CUDA_OBJS) $(CUDA_CORE)
+	$(CXX) -shared -o $@ $^ $(CUDA_LIBS) $(BLAS_LIBS) -lm
+
+# build/cuda_tests: GPU parity tests (test/cuda), skipped without a device
+$(BUILD)/cuda_tests: $(wildcard test/cuda/*.c test/cuda/*.h) $(CUDA_OBJS) $(CORE_LIB) $(PARITY_SRC)
+	$(CORE_CC) $(CORE_FLAGS) -Isrc/cuda -Itest/cuda -Itest/parity -o $@ $(wildcard test/cuda/*.c) \
+		$(PARITY_SRC) $(CUDA_OBJS) $(CORE_LIB) $(CUDA_LIBS) $(BLAS_LIBS) -lm
+
+# build/dcrnn_gpu: GPU and CPU backends timed (bench/dcrnn_gpu.c)
+$(BUILD)/dcrnn_gpu: bench/dcrnn_gpu.c $(CUDA_OBJS) $(CORE_LIB)
+	$(CORE_CC) $(CORE_FLAGS) -Isrc/cuda -o $@ $< $(CUDA_OBJS) $(CORE_LIB) $(CUDA_LIBS) $(BLAS_LIBS) -lm
+
+.PHONY: cuda-check print-use-cuda
+print-use-cuda:
+	@echo $(USE_CUDA)
+
+INFORMER_DATA ?= $(abspath ../shared/data)
+cuda-check: $(BUILD)/cuda_tests $(CUDA_MOD)
+	$(BUILD)/cuda_tests $(INFORMER_DATA)
 
 .PHONY: install-cuda
 install-cuda: $(CUDA_MOD)

@@ -5,7 +5,7 @@ batch 64) written directly in PyTorch, timed on one training epoch
 (forward, backward, gradient clipping, Adam over every window) and on
 inference, after one untimed warm-up pass as in the C benchmark.  Prints one JSON line with the same keys as the C benchmark.
 
-    /usr/bin/python3 bench/dcrnn_torch.py [nodes] [threads] [max_batches] [buckets]
+    /usr/bin/python3 bench/dcrnn_torch.py [nodes] [threads] [max_batches] [buckets] [--device cuda]
 """
 import json
 import math
@@ -89,17 +89,29 @@ def supports_of(n, gen):
     return [fwd.t().contiguous(), bwd.t().contiguous()]
 
 
+def sync(device):
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+
+
 def main():
-    nodes = int(sys.argv[1]) if len(sys.argv) > 1 else 51
-    threads = int(sys.argv[2]) if len(sys.argv) > 2 else 2
-    max_batches = int(sys.argv[3]) if len(sys.argv) > 3 else 0
-    buckets = int(sys.argv[4]) if len(sys.argv) > 4 else 1008
+    argv = sys.argv[1:]
+    device = torch.device("cpu")
+    if "--device" in argv:
+        i = argv.index("--device")
+        device = torch.device(argv[i + 1])
+        del argv[i:i + 2]
+    nodes = int(argv[0]) if len(argv) > 0 else 51
+    threads = int(argv[1]) if len(argv) > 1 else 2
+    max_batches = int(argv[2]) if len(argv) > 2 else 0
+    buckets = int(argv[3]) if len(argv) > 3 else 1008
     torch.set_num_threads(threads)
     gen = torch.Generator().manual_seed(42)
     torch.manual_seed(1)
     t = torch.arange(buckets, dtype=torch.float32).unsqueeze(1)
     series = torch.sin(2 * math.pi * t / 72 + torch.arange(nodes)) + 0.3 * (torch.rand(buckets, nodes, generator=gen) - 0.5)
-    model = Dcrnn(supports_of(nodes, gen))
+    series = series.to(device)
+    model = Dcrnn([s.to(device) for s in supports_of(nodes, gen)]).to(device)
     opt = torch.optim.Adam(model.parameters(), lr=0.01, eps=1e-3)
     windows = buckets - HISTORY - HORIZON + 1
     batches = (windows + BATCH - 1) // BATCH
@@ -113,6 +125,7 @@ def main():
 
     x, y = batch(0)                               # warm-up, untimed
     (model(x, y, [False] * HORIZON) - y).abs().mean().backward()
+    sync(device)
     t0 = time.perf_counter()
     loss_sum = 0.0
     for i in range(timed):
@@ -124,15 +137,18 @@ def main():
         torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
         opt.step()
         loss_sum += loss.item()
+    sync(device)
     train_s = time.perf_counter() - t0
     t0 = time.perf_counter()
     with torch.no_grad():
         for i in range(timed):
             model(batch(i)[0])
+    sync(device)
     infer_s = time.perf_counter() - t0
     scale = batches / timed
     print(json.dumps({
         "bench": "dcrnn_epoch", "impl": "torch", "torch": torch.__version__,
+        "device": str(device),
         "nodes": nodes, "threads": threads, "units": U, "layers": LAYERS, "k": K,
         "batch": BATCH, "buckets": buckets, "windows": windows,
         "batches_timed": timed, "batches": batches,

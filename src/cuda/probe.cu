@@ -8,7 +8,7 @@
 #include <cuda_runtime.h>
 #include <stdio.h>
 
-extern "C" int informer_cuda_probe(char *why, size_t why_len);
+#include "informer_cuda.h"
 
 /*
  * Returns the number of usable devices.  On 0, why holds the runtime's

@@ -1,7 +1,8 @@
 /*
  * parity.c -- loads a DCRNN parity fixture (manifest.json and raw arrays),
  * runs the same model through forward, masked MAE, backward, clipping and
- * one Adam step with the reference's options, and compares every array.
+ * one Adam step with the reference's options on a backend (backend.h; the
+ * CPU one unless told), and compares every array.
  *
  * The reference stores a gconv weight as (F*M, out) with row f*M + m; the
  * model's row is m*F + f, so weights and gradients are permuted on load.
@@ -215,24 +216,6 @@ load_tensors(const Fixture *fx, const DcrnnModel *m, const char *prefix, float *
 	return rc;
 }
 
-/* support_0.bin and support_1.bin, as the reference multiplies by them */
-static int
-load_supports(const Fixture *fx, DcrnnModel *m, float *buf)
-{
-	size_t		nn = (size_t) m->cfg.num_nodes * m->cfg.num_nodes;
-
-	for (int k = 0; k < m->cfg.num_supports; k++)
-	{
-		char		name[32];
-
-		snprintf(name, sizeof name, "support_%d.bin", k);
-		if (load_array(fx, name, buf, nn) < 0)
-			return -1;
-		dcrnn_set_support(m, k, buf);
-	}
-	return 0;
-}
-
 /* One comparison line; returns 1 on mismatch. */
 static int
 compare(FILE *log, const char *what, const float *got, const float *want, size_t n)
@@ -257,83 +240,132 @@ compare(FILE *log, const char *what, const float *got, const float *want, size_t
 	return bad;
 }
 
+/* The fixture's supports and parameters into model 0 of ctx. */
 static int
-run_model(const Fixture *fx, DcrnnModel *m, float *buf, FILE *log)
+load_backend(const Fixture *fx, const DcrnnModel *m, const DcrnnBackend *b,
+			 DcrnnBackendCtx *ctx, float *buf, char *err, size_t errlen)
+{
+	size_t		nn = (size_t) m->cfg.num_nodes * m->cfg.num_nodes;
+
+	for (int k = 0; k < m->cfg.num_supports; k++)
+	{
+		char		name[32];
+
+		snprintf(name, sizeof name, "support_%d.bin", k);
+		if (load_array(fx, name, buf, nn) < 0 ||
+			b->set_support(ctx, 0, k, buf, err, errlen) < 0)
+			return -1;
+	}
+	if (load_tensors(fx, m, "param", buf) < 0)
+		return -1;
+	return b->load_params(ctx, 0, buf, err, errlen);
+}
+
+static int
+run_model(const Fixture *fx, const DcrnnModel *m, const DcrnnBackend *b,
+		  DcrnnBackendCtx *ctx, float *buf, FILE *log)
 {
 	const DcrnnConfig *c = &m->cfg;
 	size_t		nx = (size_t) c->history * c->batch * c->num_nodes * c->input_dim;
 	size_t		ny = (size_t) c->horizon * c->batch * c->num_nodes * c->output_dim;
+	size_t		np = m->n_params;
 	float	   *x = malloc(nx * sizeof(float));
-	float	   *y = malloc(ny * 3 * sizeof(float));
-	float	   *pred = y + ny, *dpred = y + 2 * ny;
+	float	   *y = malloc((ny * 3 + np) * sizeof(float));
+	float	   *pred = y + ny, *dpred = y + 2 * ny, *got = y + 3 * ny;
 	int			bad = 0;
-	DcrnnAdam	adam = {0};
+	double		norm = 0.0;
+	char		err[256] = "";
 
-	if (!x || !y || dcrnn_adam_init(&adam, m->n_params) < 0 ||
-		load_supports(fx, m, buf) < 0 ||
-		load_tensors(fx, m, "param", m->params) < 0 ||
+	if (!x || !y || load_backend(fx, m, b, ctx, buf, err, sizeof err) < 0 ||
 		load_array(fx, "input_x.bin", x, nx) < 0 ||
 		load_array(fx, "target_y.bin", y, ny) < 0 ||
-		load_array(fx, "output.bin", dpred, ny) < 0)
+		load_array(fx, "output.bin", dpred, ny) < 0 ||
+		/* the reference's decoder always feeds back its own forecast here */
+		b->forward(ctx, x, c->batch, NULL, NULL, pred, err, sizeof err) < 0)
 	{
 		bad = -1;
 		goto done;
 	}
-
-	/* the reference's decoder always feeds back its own forecast here */
-	dcrnn_forward(m, x, c->batch, NULL, NULL, pred);
 	bad += compare(log, "forward output", pred, dpred, ny);
 
 	float		loss = (float) dcrnn_masked_mae(pred, y, ny, &fx->mean, &fx->std, 1, 1, dpred);
 	float		want_loss = (float) fx->loss;
 
 	bad += compare(log, "masked MAE loss", &loss, &want_loss, 1);
-	dcrnn_backward(m, dpred);
-	bad += load_tensors(fx, m, "grad", buf) < 0;
-	bad += compare(log, "gradients", m->grads, buf, m->n_params);
+	if (b->backward(ctx, dpred, err, sizeof err) < 0 ||
+		b->store_grads(ctx, 0, got, err, sizeof err) < 0 ||
+		load_tensors(fx, m, "grad", buf) < 0)
+	{
+		bad = -1;
+		goto done;
+	}
+	bad += compare(log, "gradients", got, buf, np);
+	if (b->clip(ctx, fx->max_norm, &norm, err, sizeof err) < 0 ||
+		b->store_grads(ctx, 0, got, err, sizeof err) < 0)
+	{
+		bad = -1;
+		goto done;
+	}
 
-	float		norm = (float) dcrnn_clip_grad_norm(m->grads, m->n_params, fx->max_norm);
+	float		fnorm = (float) norm;
 	float		want_norm = (float) fx->grad_norm;
 
-	bad += compare(log, "gradient norm", &norm, &want_norm, 1);
+	bad += compare(log, "gradient norm", &fnorm, &want_norm, 1);
 	bad += load_tensors(fx, m, "gradclip", buf) < 0;
-	bad += compare(log, "clipped gradients", m->grads, buf, m->n_params);
+	bad += compare(log, "clipped gradients", got, buf, np);
 
-	dcrnn_adam_step(&adam, m->params, m->grads, fx->lr);
+	if (b->adam_step(ctx, fx->lr, DCRNN_ADAM_EPS_TORCH, 1e-3, err, sizeof err) < 0 ||
+		b->store_params(ctx, 0, got, err, sizeof err) < 0)
+	{
+		bad = -1;
+		goto done;
+	}
 	bad += load_tensors(fx, m, "adam1", buf) < 0;
-	bad += compare(log, "parameters after one Adam step", m->params, buf, m->n_params);
+	bad += compare(log, "parameters after one Adam step", got, buf, np);
 done:
-	dcrnn_adam_free(&adam);
+	if (err[0])
+		fprintf(stderr, "parity: %s backend: %s\n", b->name, err);
 	free(x);
 	free(y);
 	return bad;
 }
 
 int
-parity_run(const char *dir, FILE *log)
+parity_run_backend(const char *dir, const DcrnnBackend *b, FILE *log)
 {
 	Fixture		fx;
 	DcrnnModel *m = NULL;
+	DcrnnBackendCtx *ctx = NULL;
 	float	   *buf = NULL;
 	char		err[256];
 	int			bad = -1;
 
 	if (load_fixture(&fx, dir) == 0)
 	{
+		/* the CPU model names the tensors; the backend runs them */
 		m = dcrnn_create(&fx.cfg, err, sizeof err);
-		if (!m)
+		ctx = m ? b->create(&fx.cfg, 1, err, sizeof err) : NULL;
+		if (!ctx)
 			fprintf(stderr, "parity: %s\n", err);
 	}
-	if (m)
+	if (ctx)
 	{
 		size_t		nn = (size_t) fx.cfg.num_nodes * fx.cfg.num_nodes;
 
 		buf = malloc((m->n_params > nn ? m->n_params : nn) * sizeof(float));
 		if (buf)
-			bad = run_model(&fx, m, buf, log);
+			bad = run_model(&fx, m, b, ctx, buf, log);
 	}
 	free(buf);
+	if (ctx)
+		b->destroy(ctx);
 	dcrnn_free(m);
 	free(fx.manifest);
 	return bad;
+}
+
+int
+parity_run(const char *dir, FILE *log)
+{
+	return parity_run_backend(dir, dcrnn_backend_cpu(), log);
 }

@@ -8,6 +8,8 @@
 
 #include <stdio.h>
 
+#include "backend.h"
+
 /* Largest relative error |a - b| / max(|b|) allowed for any array. */
 #define PARITY_RTOL 1e-5
 
@@ -19,5 +21,8 @@
  * stderr).
  */
 int			parity_run(const char *dir, FILE *log);
+
+/* The same on the given backend (the CPU's for parity_run). */
+int			parity_run_backend(const char *dir, const DcrnnBackend *b, FILE *log);
 
 #endif

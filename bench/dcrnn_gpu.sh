@@ -1,0 +1,115 @@
+#!/usr/bin/env bash
+# dcrnn_gpu.sh -- everything a GPU session runs for the CUDA backend, in
+# stages that each fit in a few minutes; JSON lines on stdout, logs in
+# build/gpu/logs.  Needs no PostgreSQL; OpenBLAS comes unpacked from .deb
+# files when the machine has none (tools/gpu_openblas.sh, docs/gpu.md).
+#
+#   bash bench/dcrnn_gpu.sh prepare   here (Debian + network): .deb files into
+#                                     build/gpu-debs, fixtures into build/gpu-data
+#   bash bench/dcrnn_gpu.sh build     there: core, CUDA objects, tests, benchmark
+#   bash bench/dcrnn_gpu.sh parity    parity tests (build/gpu/cuda_tests) + CPU fixtures
+#   bash bench/dcrnn_gpu.sh sanitize  the parity tests under compute-sanitizer
+#                                     memcheck and racecheck
+#   bash bench/dcrnn_gpu.sh epochs    N = 51, 207 (METR-LA's size), 325: CUDA with
+#                                     and without graphs, CPU, PyTorch eager on the GPU
+#   bash bench/dcrnn_gpu.sh many      1 against 100 models of N = 50 on the GPU
+#   bash bench/dcrnn_gpu.sh all       build parity sanitize epochs many
+#
+# CPU_BATCHES (default 2) batches time the CPU backend, scaled to the epoch;
+# THREADS (default: all cores) is its OpenBLAS thread count.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+B=build/gpu
+LOGS=$B/logs
+DATA=${INFORMER_DATA:-}
+[ -n "$DATA" ] || { [ -d build/gpu-data ] && DATA=$PWD/build/gpu-data || DATA=$(cd .. && pwd)/shared/data; }
+THREADS=${THREADS:-$(nproc)}
+CPU_BATCHES=${CPU_BATCHES:-2}
+mkdir -p "$LOGS"
+
+# make, with the unpacked OpenBLAS when the system has none
+mk() {
+    local extra=()
+    if ! printf '#include <cblas.h>\nint main(void) { return 0; }\n' |
+            cc -x c - -lopenblas -o /dev/null 2>/dev/null; then
+        [ -d build/gpu-root ] || bash tools/gpu_openblas.sh unpack >&2 || return 1
+        eval "$(bash tools/gpu_openblas.sh env)"
+        extra=(BLAS_LIBS="$BLAS_LIBS" CORE_EXTRA="$CORE_EXTRA")
+    fi
+    make -s BUILD=$B USE_CUDA=1 "${extra[@]}" "$@"
+}
+
+# tally NAME LOG: one JSON line from TAP-style ok / not ok / SKIP lines
+tally() {
+    local p s f
+    p=$(grep -c '^ok ' "$2"); s=$(grep -c '^ok .*# SKIP' "$2"); f=$(grep -c '^not ok ' "$2")
+    echo "{\"bench\":\"$1\",\"passed\":$((p - s)),\"failed\":$f,\"skipped\":$s,\"log\":\"$2\"}"
+}
+
+stage_prepare() {
+    bash tools/gpu_openblas.sh fetch >&2
+    mkdir -p build/gpu-data
+    cp -r "$(cd .. && pwd)/shared/data/dcrnn-parity" build/gpu-data/
+    echo "carry build/gpu-debs and build/gpu-data to the GPU machine" >&2
+}
+
+stage_build() {
+    mk $B/libinformer_core.a $B/core_tests $B/dcrnn_parity $B/cuda_tests $B/dcrnn_gpu \
+        >"$LOGS/build.log" 2>&1 && mk informer_cuda.so >>"$LOGS/build.log" 2>&1
+    local rc=$?
+    echo "{\"bench\":\"cuda_build\",\"rc\":$rc,\"warnings\":$(grep -ci warning "$LOGS/build.log"),\"log\":\"$LOGS/build.log\"}"
+    nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader \
+        >"$LOGS/gpu.txt" 2>/dev/null || echo "none (no nvidia-smi)" >"$LOGS/gpu.txt"
+    echo "{\"bench\":\"gpu\",\"device\":\"$(head -n1 "$LOGS/gpu.txt")\"}"
+    return $rc
+}
+
+stage_parity() {
+    $B/cuda_tests "$DATA" >"$LOGS/cuda_tests.log" 2>&1
+    tally cuda_parity "$LOGS/cuda_tests.log"
+    $B/dcrnn_parity "$DATA/dcrnn-parity/tiny_f32" "$DATA/dcrnn-parity/tiny_f64" >"$LOGS/cpu_parity.log" 2>&1
+    tally cpu_parity "$LOGS/cpu_parity.log"
+}
+
+stage_sanitize() {
+    for tool in memcheck racecheck; do
+        compute-sanitizer --tool $tool --error-exitcode 9 $B/cuda_tests "$DATA" \
+            >"$LOGS/$tool.log" 2>&1
+        local rc=$?
+        echo "{\"bench\":\"compute_sanitizer\",\"tool\":\"$tool\",\"rc\":$rc,\"summary\":\"$(grep -m1 'ERROR SUMMARY' "$LOGS/$tool.log" | tr -d '"=')\"}"
+    done
+}
+
+stage_epochs() {
+    export OPENBLAS_NUM_THREADS=$THREADS OMP_NUM_THREADS=$THREADS
+    for n in 51 207 325; do
+        $B/dcrnn_gpu cuda $n 1
+        INFORMER_CUDA_GRAPHS=0 $B/dcrnn_gpu cuda $n 1
+        $B/dcrnn_gpu cpu $n 1 "$CPU_BATCHES"
+        python3 bench/dcrnn_torch.py $n "$THREADS" 0 1008 --device cuda
+    done
+}
+
+stage_many() {
+    local one many
+    one=$($B/dcrnn_gpu cuda 50 1); echo "$one"
+    many=$($B/dcrnn_gpu cuda 50 100); echo "$many"
+    python3 - "$one" "$many" <<'PY'
+import json, sys
+a, b = (json.loads(s) for s in sys.argv[1:3])
+if "epoch_s" in a and "epoch_s" in b:
+    print(json.dumps({"bench": "dcrnn_gpu_many", "nodes": 50, "models": 100,
+                      "ratio_100_to_1": round(b["epoch_s"] / a["epoch_s"], 2), "target": 10}))
+PY
+}
+
+case "${1:-all}" in
+prepare) stage_prepare ;;
+build) stage_build ;;
+parity) stage_parity ;;
+sanitize) stage_sanitize ;;
+epochs) stage_epochs ;;
+many) stage_many ;;
+all) stage_build && stage_parity && stage_sanitize; stage_epochs; stage_many ;;
+*) sed -n '2,20p' "$0"; exit 2 ;;
+esac
