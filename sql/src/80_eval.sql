@@ -111,6 +111,7 @@ AS $$
 DECLARE
     s informer.source := informer._source(source_name);
     w interval := s.bucket_width;
+    judged int4[] := informer._latest_run_rpcs(s.source_name);
 BEGIN
     PERFORM informer._check_range('the training range', train_from, train_to);
     PERFORM informer._check_range('the test range', test_from, test_to);
@@ -136,7 +137,7 @@ BEGIN
                   HINT = 'The error statistics need at least two buckets with a forecast.';
     END IF;
     RETURN QUERY
-    WITH rpcs AS (SELECT unnest(informer._latest_run_rpcs(s.source_name)) AS rpc_id),
+    WITH rpcs AS (SELECT unnest(judged) AS rpc_id),
     grid AS (
         SELECT r.rpc_id, b AS bucket, b >= informer._bucket(w, test_from) AS is_test
           FROM rpcs r,
@@ -219,3 +220,177 @@ END
 $$;
 COMMENT ON FUNCTION @extschema@.informer_evaluate(text, regclass, regclass, timestamptz, timestamptz)
     IS 'precision and recall of flagged (rpc_id, bucket) pairs against labelled attack pairs in [eval_from, eval_to); change_flags counts flags on RPCs of a legitimate change (false alarms too)';
+
+-- ---------------------------------------------------------------------------
+-- Anomaly injection into a real RPC log, reproducibly: every choice is an
+-- order by a seeded hash, so the same seed on the same log gives the same
+-- places.  Injections sit in disjoint windows of `buckets` buckets after
+-- `after`, at least `buckets` buckets apart.
+--   replay: the chains of one functionality (chains whose first call has the
+--           same caller) in the window are copied replay_factor - 1 times
+--   drop:   the calls of one RPC in the window are deleted but a share drop_keep
+-- Labels follow the generator's rule: an RPC is labelled when its count in
+-- the window changes by a factor of at least 1.2 either way.
+
+CREATE FUNCTION informer._inject_slots(s informer.source, after timestamptz, seed bigint,
+                                       n int, buckets int)
+RETURNS SETOF timestamptz
+LANGUAGE plpgsql STRICT STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    w interval := s.bucket_width;
+    first timestamptz := informer._bucket(w, after) + CASE WHEN informer._bucket(w, after) < after THEN w ELSE interval '0' END;
+    newest timestamptz;
+    slots int;
+BEGIN
+    EXECUTE format('SELECT max(%I) FROM %s', s.ts_column, s.log_table) INTO newest;
+    slots := coalesce(floor(extract(epoch FROM informer._bucket(w, newest) - first)
+                            / extract(epoch FROM 2 * buckets * w))::int, 0);
+    IF slots < n THEN
+        RAISE EXCEPTION 'the log of source "%" has room for % injections after %, % were asked for',
+                        s.source_name, greatest(slots, 0), after, n
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = format('Each injection takes %s buckets of %s and as many apart; the newest row is at %s.',
+                                  buckets, w, newest),
+                  HINT = 'Ask for fewer injections, fewer buckets each, or start them earlier.';
+    END IF;
+    RETURN QUERY
+    SELECT first + i * 2 * buckets * w
+      FROM generate_series(0, slots - 1) i
+     ORDER BY hashtextextended(i::text, seed), i
+     LIMIT n;
+END
+$$;
+COMMENT ON FUNCTION informer._inject_slots(informer.source, timestamptz, bigint, int, int)
+    IS 'internal: n seeded, disjoint, bucket-aligned injection windows after a time';
+
+CREATE FUNCTION informer._inject_replay(s informer.source, lo timestamptz, hi timestamptz,
+                                        seed bigint, times int, min_chains int)
+RETURNS TABLE (kind text, src text, dst text, ts_start timestamptz, ts_end timestamptz, factor float8)
+LANGUAGE plpgsql STRICT VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    chosen text;
+    q text := format('SELECT %1$I::text AS chain_id, %2$I::text AS src, %3$I::text AS dst, %4$I AS ts
+                        FROM %5$s WHERE %4$I >= $1 AND %4$I < $2',
+                     s.chain_column, s.src_column, s.dst_column, s.ts_column, s.log_table);
+BEGIN
+    EXECUTE format('CREATE TEMP TABLE _informer_window ON COMMIT DROP AS %s', q) USING lo, hi;
+    CREATE TEMP TABLE _informer_entry ON COMMIT DROP AS
+        SELECT DISTINCT ON (w.chain_id) w.chain_id, w.src AS entry
+          FROM _informer_window w ORDER BY w.chain_id, w.ts, w.src, w.dst;
+    SELECT e.entry INTO chosen FROM _informer_entry e
+     GROUP BY e.entry HAVING count(*) >= min_chains
+     ORDER BY hashtextextended(e.entry, seed), e.entry LIMIT 1;
+    IF chosen IS NULL THEN
+        RAISE EXCEPTION 'no functionality has % chains between % and %', min_chains, lo, hi
+            USING ERRCODE = 'no_data_found',
+                  HINT = 'Lower min_calls, or inject where the log has traffic.';
+    END IF;
+    EXECUTE format('INSERT INTO %s (%I, %I, %I, %I)
+                    SELECT w.chain_id || ''-replay'' || c, w.src, w.dst, w.ts
+                      FROM _informer_window w JOIN _informer_entry e USING (chain_id),
+                           generate_series(1, $2 - 1) c
+                     WHERE e.entry = $1',
+                   s.log_table, s.chain_column, s.src_column, s.dst_column, s.ts_column)
+        USING chosen, times;
+    RETURN QUERY
+    SELECT 'replay', w.src, w.dst, lo, hi,
+           1 + (times - 1) * count(*) FILTER (WHERE e.entry = chosen)::float8 / count(*)
+      FROM _informer_window w JOIN _informer_entry e USING (chain_id)
+     GROUP BY w.src, w.dst
+    HAVING 1 + (times - 1) * count(*) FILTER (WHERE e.entry = chosen)::float8 / count(*) >= 1.2
+     ORDER BY 2, 3;
+    DROP TABLE _informer_window, _informer_entry;
+END
+$$;
+COMMENT ON FUNCTION informer._inject_replay(informer.source, timestamptz, timestamptz, bigint, int, int)
+    IS 'internal: replays the chains of one seeded functionality in a window; returns the labels';
+
+CREATE FUNCTION informer._inject_drop(s informer.source, lo timestamptz, hi timestamptz,
+                                      seed bigint, keep float8, min_calls int)
+RETURNS TABLE (kind text, src text, dst text, ts_start timestamptz, ts_end timestamptz, factor float8)
+LANGUAGE plpgsql STRICT VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    victim record;
+    gone bigint;
+BEGIN
+    EXECUTE format('SELECT %1$I::text AS src, %2$I::text AS dst, count(*) AS calls
+                      FROM %3$s WHERE %4$I >= $1 AND %4$I < $2
+                     GROUP BY 1, 2 HAVING count(*) >= $3
+                     ORDER BY hashtextextended(%1$I || '' '' || %2$I, $4), 1, 2 LIMIT 1',
+                   s.src_column, s.dst_column, s.log_table, s.ts_column)
+        INTO victim USING lo, hi, min_calls, seed;
+    IF victim IS NULL THEN
+        RAISE EXCEPTION 'no RPC has % calls between % and %', min_calls, lo, hi
+            USING ERRCODE = 'no_data_found',
+                  HINT = 'Lower min_calls, or inject where the log has traffic.';
+    END IF;
+    EXECUTE format('DELETE FROM %s WHERE %I >= $1 AND %I < $2 AND %I = $3 AND %I = $4
+                      AND (hashtextextended(%I || '' '' || %I::text, $5) & 1023) >= $6 * 1024',
+                   s.log_table, s.ts_column, s.ts_column, s.src_column, s.dst_column,
+                   s.chain_column, s.ts_column)
+        USING lo, hi, victim.src, victim.dst, seed, keep;
+    GET DIAGNOSTICS gone = ROW_COUNT;
+    IF 1 - gone::float8 / victim.calls <= 1 / 1.2 THEN
+        RETURN QUERY SELECT 'drop', victim.src, victim.dst, lo, hi, 1 - gone::float8 / victim.calls;
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION informer._inject_drop(informer.source, timestamptz, timestamptz, bigint, float8, int)
+    IS 'internal: deletes the calls of one seeded RPC in a window but a share keep; returns its label';
+
+CREATE FUNCTION @extschema@.informer_inject_anomalies(
+    source_name   text,
+    after         timestamptz,
+    seed          bigint DEFAULT 1,
+    replays       int DEFAULT 2,
+    drops         int DEFAULT 2,
+    buckets       int DEFAULT 3,
+    replay_factor int DEFAULT 5,
+    drop_keep     float8 DEFAULT 0.1,
+    min_calls     int DEFAULT 20)
+RETURNS TABLE (kind text, src text, dst text, ts_start timestamptz, ts_end timestamptz, factor float8)
+LANGUAGE plpgsql STRICT VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    s informer.source := informer._source(source_name);
+    lo timestamptz;
+    i int := 0;
+BEGIN
+    IF replays < 0 OR drops < 0 OR replays + drops = 0 OR replays + drops > 1000 THEN
+        RAISE EXCEPTION 'between 1 and 1000 injections can be made, not % replays and % drops', replays, drops
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF buckets NOT BETWEEN 1 AND 1000 OR replay_factor NOT BETWEEN 2 AND 1000
+       OR NOT (drop_keep >= 0 AND drop_keep < 1) OR min_calls < 1 THEN
+        RAISE EXCEPTION 'injection parameters out of range'
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = format('buckets must be 1 to 1000 (is %s), replay_factor 2 to 1000 (is %s), drop_keep in [0, 1) (is %s), min_calls at least 1 (is %s).',
+                                  buckets, replay_factor, drop_keep, min_calls);
+    END IF;
+    IF NOT has_table_privilege(s.log_table, 'INSERT, DELETE') THEN
+        RAISE EXCEPTION 'permission denied for table %', s.log_table
+            USING ERRCODE = 'insufficient_privilege',
+                  DETAIL = 'Injecting anomalies inserts and deletes rows of the log table.',
+                  HINT = 'Inject into a copy of the log that you own.';
+    END IF;
+    FOR lo IN SELECT * FROM informer._inject_slots(s, after, seed, replays + drops, buckets) LOOP
+        IF i < replays THEN
+            RETURN QUERY SELECT * FROM informer._inject_replay(s, lo, lo + buckets * s.bucket_width,
+                                                                seed + i, replay_factor, min_calls);
+        ELSE
+            RETURN QUERY SELECT * FROM informer._inject_drop(s, lo, lo + buckets * s.bucket_width,
+                                                              seed + i, drop_keep, min_calls);
+        END IF;
+        i := i + 1;
+    END LOOP;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.informer_inject_anomalies(text, timestamptz, bigint, int, int, int, int, float8, int)
+    IS 'injects seeded traffic anomalies into a source''s log table (replayed chains of one functionality, dropped calls of one RPC) and returns their labels; run it before the traffic of those times is refreshed';
