@@ -1,5 +1,11 @@
 -- Evaluation: labels as (RPC, bucket) pairs, the seasonal-naive baseline and
 -- precision/recall, on a hand-made log whose answers are worked out below.
+-- In a database of its own: the tests after it count sources and RPC ids.
+CREATE DATABASE informer_eval;
+\c informer_eval
+SET client_min_messages = warning;
+SET timezone = UTC;
+CREATE EXTENSION informer;
 CREATE TABLE ev_log (ts timestamptz, chain_id text, src text, dst text);
 SELECT informer_register_source('ev', 'ev_log', 'ts', 'chain_id', 'src', 'dst', '1 hour');
 INSERT INTO informer.rpc (src, dst) VALUES ('a', 'b'), ('c', 'd'), ('e', 'f');
@@ -115,3 +121,5 @@ SELECT * FROM informer_inject_anomalies('ev3', '2026-01-01', buckets => 0);
 SELECT * FROM informer_inject_anomalies('ev3', '2026-01-01', replays => 1, drops => 0, buckets => 1, min_calls => 100);
 SELECT * FROM informer_inject_anomalies('ev3', '2026-01-01', replays => 0, drops => 1, buckets => 1, min_calls => 100);
 SELECT count(*) FROM informer_inject_anomalies('ev3', NULL);
+\c contrib_regression
+DROP DATABASE informer_eval;
