@@ -1,0 +1,157 @@
+/*
+ * test_detect_stats.c -- detection statistics, per-step errors and naive
+ * forecasts against brute-force and hand-computed values; forecast_counts
+ * against the training driver's own prediction path.
+ */
+#include <math.h>
+#include <stdlib.h>
+
+#include "detect_stats.h"
+#include "forecast.h"
+#include "series.h"
+#include "train.h"
+#include "unit.h"
+
+#define DN 3
+#define DT 40
+#define DH 4
+
+static void
+fill_counts(double *c)
+{
+	for (int t = 0; t < DT; t++)
+		for (int n = 0; n < DN; n++)
+			c[t * DN + n] = (double) ((t * 7 + n * 13) % 11) + 5.0 * n + (t % 5 == 0 ? 20 : 0);
+}
+
+/* mean and sample std of obs - pred for one (node, step), computed directly */
+static void
+brute_stats(const double *c, const double *pred, const int *org, int count, int n, int h,
+			double *m, double *s)
+{
+	double		e[64];
+	double		sum = 0, sq = 0;
+
+	for (int w = 0; w < count; w++)
+	{
+		e[w] = c[(org[w] + h) * DN + n] - pred[(h * count + w) * DN + n];
+		sum += e[w];
+	}
+	*m = sum / count;
+	for (int w = 0; w < count; w++)
+		sq += (e[w] - *m) * (e[w] - *m);
+	*s = sqrt(sq / (count - 1));
+}
+
+TEST(detect_stats_brute_force)
+{
+	double		c[DT * DN], obs[DH * 10 * DN], pred[DH * 10 * DN];
+	double		mean[DN * DH], std[DN * DH];
+	int			org[10];
+
+	fill_counts(c);
+	for (int w = 0; w < 10; w++)
+		org[w] = 20 + w;
+	for (size_t i = 0; i < sizeof pred / sizeof pred[0]; i++)
+		pred[i] = (double) ((i * 31) % 17) * 0.5;
+	detect_observed(c, DN, DH, org, 10, obs);
+	CHECK(obs[(2 * 10 + 3) * DN + 1] == c[(23 + 2) * DN + 1]);
+	detect_stats(obs, pred, DH, 10, DN, mean, std);
+	for (int n = 0; n < DN; n++)
+		for (int h = 0; h < DH; h++)
+		{
+			double		m, s;
+
+			brute_stats(c, pred, org, 10, n, h, &m, &s);
+			CHECK_CLOSE(mean[n * DH + h], m, 1e-12, 1e-12);
+			CHECK_CLOSE(std[n * DH + h], s, 1e-12, 1e-12);
+		}
+}
+
+TEST(detect_stats_hand_computed)
+{
+	/* one node, horizon 1, errors 1, 3, 5, -1: mean 2, sample var 20/3 */
+	double		obs[4] = {4, 6, 8, 0}, pred[4] = {3, 3, 3, 1}, m, s;
+	StepError	e;
+
+	detect_stats(obs, pred, 1, 4, 1, &m, &s);
+	CHECK_CLOSE(m, 2.0, 1e-15, 0);
+	CHECK_CLOSE(s, sqrt(20.0 / 3.0), 1e-15, 0);
+	detect_step_errors(obs, pred, 1, 4, 1, &e);
+	CHECK_CLOSE(e.mae, 10.0 / 4, 1e-15, 0);
+	CHECK_CLOSE(e.rmse, sqrt(36.0 / 4), 1e-15, 0);
+	/* the zero observation is left out of MAPE */
+	CHECK_CLOSE(e.mape, (1.0 / 4 + 3.0 / 6 + 5.0 / 8) / 3, 1e-15, 0);
+	/* one window: the spread is 0, never a division by zero */
+	detect_stats(obs, pred, 1, 1, 1, &m, &s);
+	CHECK(m == 1.0 && s == 0.0);
+	/* every observation zero: MAPE is undefined */
+	double		zeros[2] = {0, 0};
+
+	detect_step_errors(zeros, pred, 1, 2, 1, &e);
+	CHECK(isnan(e.mape) && e.mae == 3.0);
+}
+
+TEST(detect_naive_forecasts)
+{
+	double		c[DT * DN], last[DH * 2 * DN], avg[DH * 2 * DN];
+	int			org[2] = {5, 17};
+
+	fill_counts(c);
+	detect_naive(c, DN, 3, DH, org, 2, last, avg);
+	for (int w = 0; w < 2; w++)
+		for (int n = 0; n < DN; n++)
+			for (int h = 0; h < DH; h++)
+			{
+				int			i = (h * 2 + w) * DN + n;
+				double		o = org[w];
+
+				CHECK(last[i] == c[(org[w] - 1) * DN + n]);
+				CHECK_CLOSE(avg[i], (c[(int) (o - 1) * DN + n] + c[(int) (o - 2) * DN + n] +
+									 c[(int) (o - 3) * DN + n]) / 3, 1e-14, 0);
+			}
+}
+
+/* forecast_counts equals train_predict followed by series_count */
+TEST(forecast_counts_matches_train_predict)
+{
+	double		c[DT * DN];
+	char		err[256];
+	Series		s;
+	DcrnnConfig cfg;
+	DcrnnModel *m;
+	int			hist = 5, count;
+
+	fill_counts(c);
+	REQUIRE(series_init(&s, c, DT, DN, hist, DH, 0.6, 0.2, err, sizeof err) == 0);
+	dcrnn_config_default(&cfg, DN);
+	cfg.units = 4;
+	cfg.layers = 1;
+	cfg.history = hist;
+	cfg.horizon = DH;
+	cfg.batch = 4;
+	m = dcrnn_create(&cfg, err, sizeof err);
+	REQUIRE(m != NULL);
+	dcrnn_init_params(m, 7);
+	count = s.n_test;
+	int		   *org = malloc(sizeof(int) * count);
+	float	   *z = malloc(sizeof(float) * DH * count * DN);
+	double	   *out = malloc(sizeof(double) * DH * count * DN);
+
+	for (int w = 0; w < count; w++)
+		org[w] = s.n_train + s.n_val + w + hist;
+	REQUIRE(train_predict(m, &s, s.n_train + s.n_val, count, z, err, sizeof err) == 0);
+	REQUIRE(forecast_counts(m, s.mean, s.std, c, DT, org, count, out, err, sizeof err) == 0);
+	for (int i = 0; i < DH * count * DN; i++)
+		CHECK_CLOSE(out[i], series_count(&s, i % DN, z[i]), 1e-4, 1e-4);
+	/* an origin without history before it is refused with a message */
+	org[0] = hist - 1;
+	CHECK(forecast_counts(m, s.mean, s.std, c, DT, org, 1, out, err, sizeof err) == -1);
+	org[0] = DT + 1;
+	CHECK(forecast_counts(m, s.mean, s.std, c, DT, org, 1, out, err, sizeof err) == -1);
+	free(org);
+	free(z);
+	free(out);
+	dcrnn_free(m);
+	series_free(&s);
+}
