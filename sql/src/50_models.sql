@@ -143,3 +143,125 @@ $$;
 COMMENT ON FUNCTION informer._train_options(jsonb)
     IS 'internal: training options checked (unknown key, type, range) and completed with the paper''s defaults';
 
+-- Options of a queued forecast: none, or a backfill range
+CREATE FUNCTION informer._infer_options(options jsonb)
+RETURNS jsonb
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    k text;
+BEGIN
+    IF options IS NULL OR jsonb_typeof(options) <> 'object' THEN
+        RAISE EXCEPTION 'inference options must be a jsonb object'
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    FOR k IN SELECT jsonb_object_keys(options) LOOP
+        IF k NOT IN ('from', 'to') THEN
+            RAISE EXCEPTION 'unknown inference option "%"', k
+                USING ERRCODE = 'invalid_parameter_value',
+                      HINT = 'Known options: from and to, timestamps of a range to backfill.';
+        END IF;
+        IF jsonb_typeof(options -> k) <> 'string' THEN
+            RAISE EXCEPTION 'inference option "%" must be a timestamp string, not %', k, options -> k
+                USING ERRCODE = 'invalid_parameter_value';
+        END IF;
+    END LOOP;
+    IF (options ? 'from') <> (options ? 'to') THEN
+        RAISE EXCEPTION 'inference options "from" and "to" go together'
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF options ? 'from' AND (options ->> 'from')::timestamptz >= (options ->> 'to')::timestamptz THEN
+        RAISE EXCEPTION 'inference option "from" must be before "to"'
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    RETURN options;
+END
+$$;
+COMMENT ON FUNCTION informer._infer_options(jsonb)
+    IS 'internal: inference options checked: none, or "from" and "to" of a range to backfill';
+
+-- ---------------------------------------------------------------------------
+-- Training and inference, queued or in the calling backend
+
+CREATE FUNCTION @extschema@.informer_train(pattern_id int, options jsonb DEFAULT '{}')
+RETURNS bigint
+AS 'MODULE_PATHNAME', 'informer_train'
+LANGUAGE C STRICT VOLATILE;
+COMMENT ON FUNCTION @extschema@.informer_train(int, jsonb)
+    IS 'queues training of a pattern''s DCRNN, run in the background as the calling role; returns the job id';
+
+CREATE FUNCTION @extschema@.informer_infer(pattern_id int, options jsonb DEFAULT '{}')
+RETURNS bigint
+AS 'MODULE_PATHNAME', 'informer_infer'
+LANGUAGE C STRICT VOLATILE;
+COMMENT ON FUNCTION @extschema@.informer_infer(int, jsonb)
+    IS 'queues a forecast of the next buckets of a pattern with its active model, run in the background as the calling role; returns the job id';
+
+CREATE FUNCTION @extschema@.informer_train_now(pattern_id int, options jsonb DEFAULT '{}')
+RETURNS bigint
+AS 'MODULE_PATHNAME', 'informer_train_now'
+LANGUAGE C STRICT VOLATILE;
+COMMENT ON FUNCTION @extschema@.informer_train_now(int, jsonb)
+    IS 'trains a pattern''s DCRNN in the calling backend and stores it as the pattern''s new active model; returns the model id';
+
+CREATE FUNCTION @extschema@.informer_infer_now(pattern_id int)
+RETURNS bigint
+AS 'MODULE_PATHNAME', 'informer_infer_now'
+LANGUAGE C STRICT VOLATILE;
+COMMENT ON FUNCTION @extschema@.informer_infer_now(int)
+    IS 'forecasts the next horizon buckets after the source''s last complete bucket with the pattern''s active model; returns the predictions stored';
+
+CREATE FUNCTION @extschema@.informer_infer_now(pattern_id int, from_ts timestamptz, to_ts timestamptz)
+RETURNS bigint
+AS 'MODULE_PATHNAME', 'informer_infer_range'
+LANGUAGE C STRICT VOLATILE;
+COMMENT ON FUNCTION @extschema@.informer_infer_now(int, timestamptz, timestamptz)
+    IS 'backfills forecasts: every bucket in [from_ts, to_ts) gets its step 1..horizon forecasts, each made from the buckets before its origin only; returns the predictions stored';
+
+-- ---------------------------------------------------------------------------
+-- Model management
+
+CREATE FUNCTION @extschema@.informer_deploy_model(pattern_id int, version int)
+RETURNS bigint
+AS 'MODULE_PATHNAME', 'informer_deploy_model'
+LANGUAGE C STRICT VOLATILE;
+COMMENT ON FUNCTION @extschema@.informer_deploy_model(int, int)
+    IS 'makes the given version the pattern''s active model; returns its model id';
+
+CREATE FUNCTION @extschema@.informer_rollback_model(pattern_id int)
+RETURNS bigint
+AS 'MODULE_PATHNAME', 'informer_rollback_model'
+LANGUAGE C STRICT VOLATILE;
+COMMENT ON FUNCTION @extschema@.informer_rollback_model(int)
+    IS 'activates the newest version older than the pattern''s active model; returns its model id';
+
+CREATE FUNCTION @extschema@.informer_drop_model(pattern_id int, version int)
+RETURNS boolean
+AS 'MODULE_PATHNAME', 'informer_drop_model'
+LANGUAGE C STRICT VOLATILE;
+COMMENT ON FUNCTION @extschema@.informer_drop_model(int, int)
+    IS 'deletes a model version and its predictions; false when there is no such version';
+
+CREATE FUNCTION @extschema@.informer_model_info(weights bytea)
+RETURNS jsonb
+AS 'MODULE_PATHNAME', 'informer_model_info'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.informer_model_info(bytea)
+    IS 'decodes a model bytea: configuration, nodes, supports, tensors, parameters and detection statistics sizes; a damaged bytea is an error';
+
+CREATE FUNCTION informer._model_stats(weights bytea)
+RETURNS TABLE (node int, step int, err_mean float8, err_std float8)
+AS 'MODULE_PATHNAME', 'informer_model_stats'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION informer._model_stats(bytea)
+    IS 'internal: the detection statistics of a model bytea, per node (0-based, rpc_id order) and horizon step';
+
+CREATE VIEW informer.model_stats WITH (security_invoker = true) AS
+SELECT m.model_id,
+       (m.config -> 'rpc_ids' ->> s.node)::int4 AS rpc_id,
+       s.step, s.err_mean, s.err_std
+  FROM informer.models m, informer._model_stats(m.weights) s;
+COMMENT ON VIEW informer.model_stats IS
+    'detection statistics of each model: mean and standard deviation of observed - predicted calls per RPC and horizon step, on held-out windows';
+GRANT SELECT ON informer.model_stats TO PUBLIC;

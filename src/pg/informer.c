@@ -12,6 +12,7 @@
 #include "utils/guc.h"
 
 #include "informer.h"
+#include "models.h"
 
 PG_MODULE_MAGIC;
 
@@ -64,6 +65,8 @@ informer_define_gucs(void)
 							GUC_UNIT_S,
 							NULL, NULL, NULL);
 
+	informer_define_device_gucs();
+	informer_define_infer_gucs();
 	MarkGUCPrefixReserved("informer");
 }
 

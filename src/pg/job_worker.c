@@ -38,6 +38,8 @@ typedef struct JobKind
 /* one line per kind; each kind lives in its own job_<kind>.c */
 static const JobKind job_kinds[] = {
 	{"refresh", informer_job_refresh_run},
+	{"train", informer_job_train_run},
+	{"infer", informer_job_infer_run},
 };
 
 /* what the launcher passes in bgw_extra */

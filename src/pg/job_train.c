@@ -1,0 +1,109 @@
+/*
+ * job_train.c -- the 'train' job kind: informer_train() queues training of
+ * a pattern's DCRNN, a job worker runs it as the submitting role;
+ * informer_train_now() trains in the calling backend instead.
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "utils/builtins.h"
+#include "utils/jsonb.h"
+
+#include "informer.h"
+#include "models.h"
+
+PG_FUNCTION_INFO_V1(informer_train);
+PG_FUNCTION_INFO_V1(informer_train_now);
+
+/*
+ * options (jsonb text) checked by the SQL function fn of schema informer,
+ * which raises the error for an unknown key, a wrong type or a value out of
+ * range; returns the options as given.
+ */
+char *
+informer_checked_options(const char *fn, Jsonb *jb)
+{
+	char	   *options = JsonbToCString(NULL, &jb->root, VARSIZE(jb));
+	Oid			types[1] = {TEXTOID};
+	Datum		values[1] = {CStringGetTextDatum(options)};
+	char	   *sql = psprintf("SELECT informer.%s($1::jsonb)", fn);
+
+	SPI_connect();
+	if (SPI_execute_with_args(sql, 1, types, values, NULL, true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not check the options with informer.%s", fn);
+	SPI_finish();
+	return options;
+}
+
+static void
+check_pattern_exists(int32 pattern_id)
+{
+	Oid			types[1] = {INT4OID};
+	Datum		values[1] = {Int32GetDatum(pattern_id)};
+	bool		found;
+
+	SPI_connect();
+	if (SPI_execute_with_args("SELECT 1 FROM informer.pattern WHERE pattern_id OPERATOR(pg_catalog.=) $1",
+							  1, types, values, NULL, true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not read informer.pattern");
+	found = SPI_processed > 0;
+	SPI_finish();
+	if (!found)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("pattern %d does not exist", pattern_id),
+				 errhint("SELECT pattern_id FROM informer.pattern lists the mined patterns.")));
+}
+
+/*
+ * informer_train(pattern_id int, options jsonb) RETURNS bigint
+ *
+ * The options and the pattern are checked now; whether the role may read
+ * the pattern's source is checked when the job runs, as that role.
+ */
+Datum
+informer_train(PG_FUNCTION_ARGS)
+{
+	InformerJob job = {0};
+
+	job.kind = "train";
+	job.has_pattern = true;
+	job.pattern_id = PG_GETARG_INT32(0);
+	job.options = informer_checked_options("_train_options", PG_GETARG_JSONB_P(1));
+	check_pattern_exists(job.pattern_id);
+	PG_RETURN_INT64(informer_job_submit(&job));
+}
+
+/* informer_train_now(pattern_id int, options jsonb) RETURNS bigint (model id) */
+Datum
+informer_train_now(PG_FUNCTION_ARGS)
+{
+	TrainOutcome out;
+
+	Jsonb	   *jb = PG_GETARG_JSONB_P(1);
+
+	informer_train_pattern(PG_GETARG_INT32(0), JsonbToCString(NULL, &jb->root, VARSIZE(jb)),
+						   0, &out);
+	PG_RETURN_INT64(out.model_id);
+}
+
+/* Runs the training as the job's owner; the outcome becomes the progress. */
+char *
+informer_job_train_run(const InformerJob *job)
+{
+	TrainOutcome out;
+
+	if (!job->has_pattern)
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("train job " INT64_FORMAT " names no pattern", job->job_id)));
+	informer_train_pattern(job->pattern_id, job->options, job->job_id, &out);
+	return psprintf("{\"phase\": \"done\", \"model_id\": " INT64_FORMAT ", \"epochs\": %d, "
+					"\"best_epoch\": %d, \"best_loss\": %s}",
+					out.model_id, out.epochs, out.best_epoch,
+					isfinite(out.best_loss) ? psprintf("%.10g", out.best_loss) : "null");
+}

@@ -1,0 +1,61 @@
+/*
+ * models.h -- declarations shared by the files that train, store and run
+ * models: a pattern's data as the core wants it, the training and
+ * inference drivers, model rows, and the device choice.
+ */
+#ifndef INFORMER_MODELS_H
+#define INFORMER_MODELS_H
+
+#include "postgres.h"
+#include "datatype/timestamp.h"
+#include "utils/jsonb.h"
+
+/* A pattern's RPCs and source, read as the calling role. */
+typedef struct PatternData
+{
+	int32		pattern_id;
+	char	   *source_name;
+	int64		width;			/* bucket width, microseconds */
+	bool		has_watermark;
+	TimestampTz complete_end;	/* start of the bucket holding the watermark */
+	int			n_nodes;
+	int32	   *rpc_id;			/* ascending */
+	int32	   *src;			/* service numbers 0.. */
+	int32	   *dst;
+} PatternData;
+
+/* pattern_data.c */
+extern void informer_pattern_load(int32 pattern_id, bool check_source_read, PatternData *d);
+extern double *informer_pattern_counts(const PatternData *d, TimestampTz from, int n_buckets);
+extern void informer_pattern_range(const PatternData *d, TimestampTz *from, TimestampTz *to);
+
+/* model_train.c: returns the new model's id; job_id 0 = synchronous */
+typedef struct TrainOutcome
+{
+	int64		model_id;
+	int			epochs;
+	int			best_epoch;
+	double		best_loss;
+} TrainOutcome;
+extern void informer_train_pattern(int32 pattern_id, const char *options, int64 job_id,
+								   TrainOutcome *out);
+
+/* model_infer.c: forecasts stored; range_from/range_to NULL = the next buckets */
+extern int64 informer_infer_pattern(int32 pattern_id, const TimestampTz *range_from,
+									const TimestampTz *range_to, int64 *model_id);
+extern double informer_threshold_sigma;
+extern void informer_define_infer_gucs(void);
+
+/* models.c: rows of informer.models */
+extern int64 informer_model_store(int32 pattern_id, const char *config, const char *metrics,
+								  bytea *weights, int64 job_id);
+
+/* device.c */
+extern int	informer_device;
+extern void informer_define_device_gucs(void);
+extern const char *informer_device_choose(char **reason);
+
+/* job_train.c, job_infer.c: run options checked in SQL, as jsonb text */
+extern char *informer_checked_options(const char *fn, Jsonb *options);
+
+#endif
