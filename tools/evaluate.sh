@@ -43,7 +43,7 @@ SELECT informer_train(p.pattern_id,
  WHERE p.run_id = (SELECT max(run_id) FROM informer.mining_run WHERE source_name = :'source')
  ORDER BY p.pattern_id;
 SQL
-start=$SECONDS last=""
+start=$SECONDS last="" shown=0
 while :; do
     state=$("${PSQL[@]}" -At <<'SQL'
 SELECT format('%s/%s done, %s running%s%s',
@@ -61,7 +61,10 @@ SELECT format('%s/%s done, %s running%s%s',
                        WHERE run_id = (SELECT max(run_id) FROM informer.mining_run WHERE source_name = :'source'));
 SQL
 )
-    if [ "$state" != "$last" ]; then say "   $(date -u +%H:%M:%S) ${state% END}"; last=$state; fi
+    # a line when a job ends, else every 10 seconds
+    if [ "${state%% *}" != "$last" ] || [ $SECONDS -ge $((shown + 10)) ]; then
+        say "   $(date -u +%H:%M:%S) ${state% END}"; last=${state%% *} shown=$SECONDS
+    fi
     case $state in *" END") break ;; esac
     if [ $((SECONDS - start)) -gt "$TIMEOUT" ]; then echo "training took longer than ${TIMEOUT}s" >&2; exit 1; fi
     sleep 1
@@ -78,7 +81,7 @@ say "== forecasting every bucket of the test range $TEST_FROM .. $TEST_TO"
 SELECT format('%s forecasts by %s models', sum(informer_infer_now(m.pattern_id, :'test_from', :'test_to')), count(*))
   FROM informer.models m JOIN informer.pattern p USING (pattern_id)
  WHERE m.active AND p.run_id = (SELECT max(run_id) FROM informer.mining_run WHERE source_name = :'source');
-SELECT informer_refresh_anomalies(false);
+SELECT format('%s anomalous buckets in informer.anomalies', informer_refresh_anomalies(false));
 SQL
 
 "${PSQL[@]}" <<'SQL'
