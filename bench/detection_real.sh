@@ -22,7 +22,7 @@ cd "$(dirname "$0")/.."
 . test/lib/cluster.sh
 SETS=("$@")
 [ ${#SETS[@]} -gt 0 ] || SETS=(trainticket onlineboutique-2022-08-22)
-OPTIONS=${OPTIONS:-'{"units": 16, "epochs": 30, "history": 12, "horizon": 1}'}
+OPTIONS=${OPTIONS:-'{"units": 16, "epochs": 30}'}
 SEED=${SEED:-1}
 
 WORK=$(mktemp -d /tmp/informer-bench-real.XXXXXX)
@@ -33,6 +33,7 @@ cluster_stage "$WORK" >&2
 PGPORT=${PGPORT:-54341} cluster_start "$WORK" >&2
 export PGDATABASE=postgres PATH="$PG_BIN:$PATH"
 psql() { command psql -X -q -v ON_ERROR_STOP=1 "$@"; }
+psql -c "ALTER DATABASE postgres SET maintenance_work_mem = '1GB'"
 
 for set in "${SETS[@]}"; do
     table=${set//-/_}

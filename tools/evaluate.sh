@@ -49,10 +49,12 @@ while :; do
 SELECT format('%s/%s done, %s running%s%s',
               count(*) FILTER (WHERE status IN ('succeeded', 'failed', 'cancelled')), count(*),
               count(*) FILTER (WHERE status = 'running'),
-              ' ' || string_agg(format('[pattern %s epoch %s/%s val %s on %s]', pattern_id,
-                                       progress ->> 'epoch', progress ->> 'max_epochs',
-                                       round((progress ->> 'val_loss')::numeric, 3),
-                                       device), ' ' ORDER BY pattern_id)
+              ' ' || string_agg(CASE WHEN progress ? 'epoch'
+                                     THEN format('[pattern %s: epoch %s/%s, validation loss %s, on %s]', pattern_id,
+                                                 progress ->> 'epoch', progress ->> 'max_epochs',
+                                                 round((progress ->> 'val_loss')::numeric, 3), device)
+                                     ELSE format('[pattern %s: starting]', pattern_id) END,
+                                ' ' ORDER BY pattern_id)
                      FILTER (WHERE status = 'running'),
               CASE WHEN count(*) FILTER (WHERE status IN ('queued', 'starting', 'running')) = 0 THEN ' END' END)
   FROM informer.jobs
