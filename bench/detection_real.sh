@@ -38,7 +38,7 @@ psql -c "ALTER DATABASE postgres SET maintenance_work_mem = '1GB'"
 for set in "${SETS[@]}"; do
     table=${set//-/_}
     tools/load_traces.sh "$set" "$table" >&2
-    read -r train_from train_to test_to <<<"$(psql -At -F ' ' -c "
+    IFS='|' read -r train_from train_to test_to <<<"$(psql -At -c "
         SELECT date_trunc('minute', min(ts)), date_trunc('minute', min(ts) + (max(ts) - min(ts)) * 0.6),
                date_trunc('minute', max(ts)) FROM $table")"
     for variant in clean injected; do
