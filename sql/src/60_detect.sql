@@ -56,7 +56,8 @@ COMMENT ON FUNCTION @extschema@.informer_set_detection(int4, int4)
 -- model version of the pattern that forecast it at informer.detect_settings'
 -- horizon_step.  The bounds are the forecast's own: lower/upper =
 -- predicted + M -+ k*Sigma, so predicted + M is their midpoint and Sigma
--- their half-width over k (k = informer.threshold_sigma, 3 by default).
+-- their half-width over k (k = informer.threshold_sigma, 3 by default; with
+-- k = 0 the bounds collapse, Sigma is unknown and the score is NULL).
 -- A bucket without a traffic row had zero calls.  Zero calls after more than
 -- retired_after silent buckets is 'retired', not an anomaly.
 CREATE MATERIALIZED VIEW informer.anomalies AS
@@ -83,7 +84,9 @@ forecast AS (
 judged AS (
     SELECT f.*, COALESCE(t.calls, 0) AS observed,
            (f.lower OPERATOR(pg_catalog.+) f.upper) OPERATOR(pg_catalog./) 2 AS expected,
-           (f.upper OPERATOR(pg_catalog.-) f.lower) OPERATOR(pg_catalog./) (2 OPERATOR(pg_catalog.*) settings.k) AS sigma,
+           CASE WHEN settings.k OPERATOR(pg_catalog.>) 0
+                THEN (f.upper OPERATOR(pg_catalog.-) f.lower) OPERATOR(pg_catalog./) (2 OPERATOR(pg_catalog.*) settings.k)
+           END AS sigma,                            -- unknown with k = 0
            (COALESCE(t.calls, 0) OPERATOR(pg_catalog.=) 0)
            AND (seen.last IS NULL
                 OR (f.bucket OPERATOR(pg_catalog.-) seen.last)
@@ -98,7 +101,8 @@ judged AS (
                AND t2.bucket OPERATOR(pg_catalog.<=) f.bucket) seen ON true)
 SELECT j.pattern_id, j.rpc_id, r.src, r.dst, j.bucket, j.observed,
        j.predicted, j.lower, j.upper,
-       CASE WHEN j.sigma OPERATOR(pg_catalog.>) 0
+       CASE WHEN j.sigma IS NULL THEN NULL
+            WHEN j.sigma OPERATOR(pg_catalog.>) 0
                 THEN (j.observed OPERATOR(pg_catalog.-) j.expected) OPERATOR(pg_catalog./) j.sigma
             WHEN j.observed OPERATOR(pg_catalog.=) j.expected THEN 0
             ELSE pg_catalog.sign(j.observed OPERATOR(pg_catalog.-) j.expected)
@@ -125,6 +129,10 @@ CREATE FUNCTION @extschema@.informer_refresh_anomalies(concurrent boolean DEFAUL
 RETURNS bigint
 LANGUAGE plpgsql STRICT VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
+-- the planner's cost of the per-row lookups passes jit_above_cost, and
+-- compiling the query then takes seconds to save nothing (2.3 s against
+-- 0.04 s for 1800 rows)
+SET jit = off
 AS $$
 DECLARE
     n bigint;

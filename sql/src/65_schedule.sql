@@ -14,11 +14,11 @@ BEGIN
     IF mins = 1 THEN
         RETURN '* * * * *';
     ELSIF mins > 1 AND mins < 60 AND 60 % mins = 0 THEN
-        RETURN pg_catalog.format('1-59/%s * * * *', mins);
+        RETURN pg_catalog.format('1-59/%s * * * *', mins::int4);
     ELSIF mins = 60 THEN
         RETURN '1 * * * *';
     ELSIF mins > 60 AND mins < 1440 AND 1440 % mins = 0 AND mins % 60 = 0 THEN
-        RETURN pg_catalog.format('1 */%s * * *', mins / 60);
+        RETURN pg_catalog.format('1 */%s * * *', (mins / 60)::int4);
     ELSIF mins = 1440 THEN
         RETURN '1 0 * * *';
     END IF;

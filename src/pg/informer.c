@@ -66,7 +66,7 @@ informer_define_gucs(void)
 							NULL, NULL, NULL);
 
 	informer_define_device_gucs();
-	informer_define_infer_gucs();
+	informer_define_model_gucs();
 	MarkGUCPrefixReserved("informer");
 }
 

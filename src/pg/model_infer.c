@@ -8,7 +8,7 @@
  */
 #include "postgres.h"
 
-#include <float.h>
+#include <limits.h>
 
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
@@ -27,10 +27,16 @@
 #include "models.h"
 
 double		informer_threshold_sigma = 3.0;
+int			informer_max_model_memory = 1024;
 
 void
-informer_define_infer_gucs(void)
+informer_define_model_gucs(void)
 {
+	DefineCustomIntVariable("informer.max_model_memory",
+							"Most memory one model may take to train or forecast.",
+							"Weights, gradients, supports, a batch's activations and the traffic.",
+							&informer_max_model_memory, 1024, 1, INT_MAX / 1024,
+							PGC_USERSET, GUC_UNIT_MB, NULL, NULL, NULL);
 	DefineCustomRealVariable("informer.threshold_sigma",
 							 "k of the band predicted + M +- k*S stored with each forecast.",
 							 "M and S are the mean and standard deviation of the model's "
@@ -106,12 +112,12 @@ load_active(int32 pattern_id, int batch, InferState *st)
 				 errdetail("Its weights have %d nodes%s, its configuration lists %d RPCs.",
 						   st->img.n_nodes, st->img.has_stats ? "" : " and no detection statistics",
 						   st->n_nodes)));
-	st->net = model_unpack(&st->img, batch, (size_t) maintenance_work_mem * 1024, err, sizeof err);
+	st->net = model_unpack(&st->img, batch, (size_t) informer_max_model_memory * 1024 * 1024, err, sizeof err);
 	if (st->net == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_CORRUPTED),
 				 errmsg("could not load model " INT64_FORMAT ": %s", st->model_id, err),
-				 errhint("A model larger than maintenance_work_mem needs it raised.")));
+				 errhint("A model larger than informer.max_model_memory needs it raised.")));
 }
 
 /* Append one forecast's rows for steps whose bucket lies in [lo, hi). */
@@ -232,6 +238,10 @@ infer_in(int32 pattern_id, const TimestampTz *range_from, const TimestampTz *ran
 	int64		count;
 	Rows		rows = {0};
 
+	if (range_from != NULL && *range_to <= *range_from)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("from_ts must be before to_ts")));
 	informer_pattern_load(pattern_id, true, &d);
 	if (!d.has_watermark)
 		ereport(ERROR,
@@ -254,19 +264,15 @@ infer_in(int32 pattern_id, const TimestampTz *range_from, const TimestampTz *ran
 		lo = *range_from - ((*range_from % d.width) + d.width) % d.width;
 		hi = *range_to;
 		first = lo - d.width * (st->net->cfg.horizon - 1);
-		if (hi <= lo)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("from_ts must be before to_ts")));
 		if (last > hi - 1 - ((hi - 1) % d.width + d.width) % d.width)
 			last = hi - 1 - ((hi - 1) % d.width + d.width) % d.width;
 	}
 	count = first <= last ? (last - first) / d.width + 1 : 0;
-	if (count > 1000000)
+	if (count > 100000)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("a backfill of " INT64_FORMAT " forecasts is too large", count),
-				 errhint("Backfill at most 1000000 buckets at a time.")));
+				 errhint("Backfill at most 100000 buckets at a time.")));
 	/* in batches of a bounded number of origins, so memory stays small */
 	for (int64 i = 0; i < count; i += 4096)
 	{

@@ -147,16 +147,16 @@ check_memory(const TrainState *st, const DcrnnConfig *cfg)
 {
 	double		need = (double) dcrnn_memory_bytes(cfg) +
 		(double) st->n_buckets * st->pd.n_nodes * (sizeof(double) * 2 + sizeof(float));
-	double		limit = (double) maintenance_work_mem * 1024.0;
+	double		limit = (double) informer_max_model_memory * 1024.0 * 1024.0;
 
 	if (need > limit)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("training pattern %d needs %.0f MB of memory, maintenance_work_mem is %d MB",
-						st->pd.pattern_id, ceil(need / (1024.0 * 1024.0)), maintenance_work_mem / 1024),
+				 errmsg("training pattern %d needs %.0f MB of memory, informer.max_model_memory is %d MB",
+						st->pd.pattern_id, ceil(need / (1024.0 * 1024.0)), informer_max_model_memory),
 				 errdetail("%d RPCs, %d buckets, %d units, %d layers, batches of %d windows.",
 						   st->pd.n_nodes, st->n_buckets, cfg->units, cfg->layers, cfg->batch),
-				 errhint("Raise maintenance_work_mem, or train a smaller model (units, layers, batch) "
+				 errhint("Raise informer.max_model_memory, or train a smaller model (units, layers, batch) "
 						 "or a shorter range (train_from, train_to).")));
 }
 

@@ -44,7 +44,8 @@ extern void informer_train_pattern(int32 pattern_id, const char *options, int64 
 extern int64 informer_infer_pattern(int32 pattern_id, const TimestampTz *range_from,
 									const TimestampTz *range_to, int64 *model_id);
 extern double informer_threshold_sigma;
-extern void informer_define_infer_gucs(void);
+extern int	informer_max_model_memory;
+extern void informer_define_model_gucs(void);
 
 /* models.c: rows of informer.models */
 extern int64 informer_model_store(int32 pattern_id, const char *config, const char *metrics,

@@ -113,5 +113,15 @@ SELECT rpc, bucket, abs_score FROM informer.v_anomalies ORDER BY abs_score DESC 
 SELECT pending, count(*), min(bucket), max(bucket) FROM informer.v_traffic_forecast GROUP BY 1 ORDER BY 1;
 SELECT version, active, weight_bytes, anomalies FROM informer.v_models ORDER BY version;
 
+-- detection goes on past a failing source and a failing model: a source
+-- whose table is gone, and (after a new row makes it due) a model whose
+-- weights are not a model
+CREATE TABLE det_gone (ts timestamptz, trace text, caller text, callee text);
+SELECT informer_register_source('gone', 'det_gone', 'ts', 'trace', 'caller', 'callee', '1 hour');
+DROP TABLE det_gone;
+INSERT INTO det_log VALUES ('2026-05-01 08:30+00', 'late', 'a', 'b');
+SELECT * FROM informer_detect();
+SELECT watermark FROM informer.source_state WHERE source_name = 'det';
+
 \c contrib_regression
 DROP DATABASE informer_anomalies;
