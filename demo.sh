@@ -45,8 +45,6 @@ GEN="seed => 1, functionalities => 12, chains_per_day => 20000, sampling_rate =>
 echo "== generating two weeks of RPC logs with labelled attacks"
 "$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 <<SQL
 CREATE EXTENSION informer;
--- training a pattern of 50 RPCs over a week needs more than the default 64MB
-ALTER DATABASE postgres SET maintenance_work_mem = '1GB';
 CREATE TABLE demo_log AS SELECT * FROM informer_synthetic_logs($GEN);
 CREATE TABLE demo_labels AS SELECT * FROM informer_synthetic_labels($GEN);
 SELECT informer_register_source('demo', 'demo_log', 'ts', 'chain_id', 'src', 'dst');

@@ -14,8 +14,6 @@ export PATH="$PG_BIN:$PATH" PGDATABASE=postgres
 # train, the last two (with the change and all three attacks) are judged
 GEN="seed => 5, buckets => 288, functionalities => 8, chains_per_day => 20000, sampling_rate => 0.5"
 q "CREATE EXTENSION informer" >/dev/null
-# the training jobs of the larger patterns need more than the default 64MB
-q "ALTER DATABASE postgres SET maintenance_work_mem = '512MB'" >/dev/null
 q "CREATE TABLE dq_log AS SELECT * FROM informer_synthetic_logs($GEN);
    CREATE TABLE dq_labels AS SELECT * FROM informer_synthetic_labels($GEN);
    SELECT informer_register_source('dq', 'dq_log', 'ts', 'chain_id', 'src', 'dst')" >/dev/null
@@ -47,6 +45,4 @@ if [ "$(q "SELECT $p::float8 >= 0.8")" = t ]; then
 else
     ok "DCRNN: precision >= 0.8 # SKIP not reached: $p (docs/evaluation.md)"
 fi
-
-q "ALTER DATABASE postgres RESET maintenance_work_mem" >/dev/null
 q "DROP EXTENSION informer CASCADE; DROP TABLE dq_log, dq_labels" >/dev/null
