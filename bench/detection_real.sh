@@ -16,7 +16,8 @@
 #
 #   bash bench/detection_real.sh [trainticket|onlineboutique-2022-08-22 ...]
 # Options (environment): OPTIONS (training options, jsonb), SEED (injection
-# seed, default 1), KEEP=1 keeps the cluster.
+# seed, default 1), VARIANTS (default "clean injected"), KEEP=1 keeps the
+# cluster.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . test/lib/cluster.sh
@@ -33,7 +34,6 @@ cluster_stage "$WORK" >&2
 PGPORT=${PGPORT:-54341} cluster_start "$WORK" >&2
 export PGDATABASE=postgres PATH="$PG_BIN:$PATH"
 psql() { command psql -X -q -v ON_ERROR_STOP=1 "$@"; }
-psql -c "ALTER DATABASE postgres SET maintenance_work_mem = '1GB'"
 
 for set in "${SETS[@]}"; do
     table=${set//-/_}
@@ -41,7 +41,7 @@ for set in "${SETS[@]}"; do
     IFS='|' read -r train_from train_to test_to <<<"$(psql -At -c "
         SELECT date_trunc('minute', min(ts)), date_trunc('minute', min(ts) + (max(ts) - min(ts)) * 0.6),
                date_trunc('minute', max(ts)) FROM $table")"
-    for variant in clean injected; do
+    for variant in ${VARIANTS:-clean injected}; do
         psql -c "DROP EXTENSION IF EXISTS informer CASCADE" -c "CREATE EXTENSION informer" \
              -c "DROP TABLE IF EXISTS run_log, run_labels" \
              -c "CREATE TABLE run_log AS SELECT ts, chain_id, src, dst FROM $table" \
@@ -49,7 +49,7 @@ for set in "${SETS[@]}"; do
              -c "CREATE TABLE run_labels (kind text, src text, dst text, ts_start timestamptz, ts_end timestamptz, factor float8)"
         if [ $variant = injected ]; then
             psql -c "INSERT INTO run_labels SELECT * FROM informer_inject_anomalies('run', '$train_to', seed => $SEED,
-                                                       replays => 3, drops => 3, buckets => 3)"
+                                                       replays => 3, drops => 3, buckets => 3, min_calls => 5)"
         fi
         t0=$SECONDS
         FORMAT=json SEASON='1 minute' OPTIONS=$OPTIONS \

@@ -233,7 +233,7 @@ COMMENT ON FUNCTION @extschema@.informer_evaluate(text, regclass, regclass, time
 -- the window changes by a factor of at least 1.2 either way.
 
 CREATE FUNCTION informer._inject_slots(s informer.source, after timestamptz, seed bigint,
-                                       n int, buckets int)
+                                       n int, buckets int, min_calls int)
 RETURNS SETOF timestamptz
 LANGUAGE plpgsql STRICT STABLE
 SET search_path = pg_catalog, pg_temp
@@ -243,27 +243,32 @@ DECLARE
     first timestamptz := informer._bucket(w, after) + CASE WHEN informer._bucket(w, after) < after THEN w ELSE interval '0' END;
     newest timestamptz;
     slots int;
+    got int;
 BEGIN
     EXECUTE format('SELECT max(%I) FROM %s', s.ts_column, s.log_table) INTO newest;
-    slots := coalesce(floor(extract(epoch FROM informer._bucket(w, newest) - first)
-                            / extract(epoch FROM 2 * buckets * w))::int, 0);
-    IF slots < n THEN
+    slots := greatest(coalesce(floor(extract(epoch FROM informer._bucket(w, newest) - first)
+                                     / extract(epoch FROM 2 * buckets * w))::int, 0), 0);
+    -- windows with traffic only (a trace may have gaps)
+    RETURN QUERY EXECUTE format(
+        'SELECT lo FROM generate_series(0, $4 - 1) i,
+                LATERAL (SELECT $1 + i * 2 * $2 * $3 AS lo) x
+          WHERE (SELECT count(*) FROM (SELECT FROM %s WHERE %I >= lo AND %I < lo + $2 * $3 LIMIT $5) c) >= $5
+          ORDER BY hashtextextended(i::text, $6), i
+          LIMIT $7', s.log_table, s.ts_column, s.ts_column)
+        USING first, buckets, w, slots, min_calls, seed, n;
+    GET DIAGNOSTICS got = ROW_COUNT;
+    IF got < n THEN
         RAISE EXCEPTION 'the log of source "%" has room for % injections after %, % were asked for',
-                        s.source_name, greatest(slots, 0), after, n
+                        s.source_name, got, after, n
             USING ERRCODE = 'invalid_parameter_value',
-                  DETAIL = format('Each injection takes %s buckets of %s and as many apart; the newest row is at %s.',
-                                  buckets, w, newest),
+                  DETAIL = format('Each injection takes %s buckets of %s and as many apart, in a window with at least %s calls.',
+                                  buckets, w, min_calls),
                   HINT = 'Ask for fewer injections, fewer buckets each, or start them earlier.';
     END IF;
-    RETURN QUERY
-    SELECT first + i * 2 * buckets * w
-      FROM generate_series(0, slots - 1) i
-     ORDER BY hashtextextended(i::text, seed), i
-     LIMIT n;
 END
 $$;
-COMMENT ON FUNCTION informer._inject_slots(informer.source, timestamptz, bigint, int, int)
-    IS 'internal: n seeded, disjoint, bucket-aligned injection windows after a time';
+COMMENT ON FUNCTION informer._inject_slots(informer.source, timestamptz, bigint, int, int, int)
+    IS 'internal: n seeded, disjoint, bucket-aligned injection windows with at least min_calls calls after a time';
 
 CREATE FUNCTION informer._inject_replay(s informer.source, lo timestamptz, hi timestamptz,
                                         seed bigint, times int, min_chains int)
@@ -380,7 +385,7 @@ BEGIN
                   DETAIL = 'Injecting anomalies inserts and deletes rows of the log table.',
                   HINT = 'Inject into a copy of the log that you own.';
     END IF;
-    FOR lo IN SELECT * FROM informer._inject_slots(s, after, seed, replays + drops, buckets) LOOP
+    FOR lo IN SELECT * FROM informer._inject_slots(s, after, seed, replays + drops, buckets, min_calls) LOOP
         IF i < replays THEN
             RETURN QUERY SELECT * FROM informer._inject_replay(s, lo, lo + buckets * s.bucket_width,
                                                                 seed + i, replay_factor, min_calls);

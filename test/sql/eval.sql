@@ -118,8 +118,10 @@ SELECT * FROM informer_inject_anomalies('ev3', '2026-01-01', replays => 0, drops
 SELECT * FROM informer_inject_anomalies('ev3', '2026-01-01', replays => -1);
 SELECT * FROM informer_inject_anomalies('ev3', '2026-01-01', drop_keep => 'NaN');
 SELECT * FROM informer_inject_anomalies('ev3', '2026-01-01', buckets => 0);
-SELECT * FROM informer_inject_anomalies('ev3', '2026-01-01', replays => 1, drops => 0, buckets => 1, min_calls => 100);
-SELECT * FROM informer_inject_anomalies('ev3', '2026-01-01', replays => 0, drops => 1, buckets => 1, min_calls => 100);
+SELECT * FROM informer_inject_anomalies('ev3', '2026-01-01', replays => 1, drops => 0, buckets => 1, min_calls => 10);
+SELECT * FROM informer_inject_anomalies('ev3', '2026-01-01', replays => 0, drops => 1, buckets => 1, min_calls => 10);
+-- only windows with at least min_calls calls are used (each hour here has 12)
+SELECT * FROM informer_inject_anomalies('ev3', '2026-01-01', replays => 1, drops => 0, buckets => 1, min_calls => 13);
 SELECT count(*) FROM informer_inject_anomalies('ev3', NULL);
 \c contrib_regression
 DROP DATABASE informer_eval;
