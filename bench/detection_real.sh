@@ -16,8 +16,9 @@
 #
 #   bash bench/detection_real.sh [trainticket|onlineboutique-2022-08-22 ...]
 # Options (environment): OPTIONS (training options, jsonb), SEED (injection
-# seed, default 1), VARIANTS (default "clean injected"), KEEP=1 keeps the
-# cluster.
+# seed, default 1), REPLAYS and DROPS (injections of each kind, default 3;
+# the TrainTicket trace has room for 3 in its judged range),
+# VARIANTS (default "clean injected"), KEEP=1 keeps the cluster.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . test/lib/cluster.sh
@@ -49,7 +50,7 @@ for set in "${SETS[@]}"; do
              -c "CREATE TABLE run_labels (kind text, src text, dst text, ts_start timestamptz, ts_end timestamptz, factor float8)"
         if [ $variant = injected ]; then
             psql -c "INSERT INTO run_labels SELECT * FROM informer_inject_anomalies('run', '$train_to', seed => $SEED,
-                                                       replays => 3, drops => 3, buckets => 3, min_calls => 5)"
+                                                       replays => ${REPLAYS:-3}, drops => ${DROPS:-3}, buckets => 3, min_calls => 5)"
         fi
         t0=$SECONDS
         FORMAT=json SEASON='1 minute' OPTIONS=$OPTIONS \
