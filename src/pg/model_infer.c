@@ -112,7 +112,8 @@ load_active(int32 pattern_id, int batch, InferState *st)
 				 errdetail("Its weights have %d nodes%s, its configuration lists %d RPCs.",
 						   st->img.n_nodes, st->img.has_stats ? "" : " and no detection statistics",
 						   st->n_nodes)));
-	st->net = model_unpack(&st->img, batch, (size_t) informer_max_model_memory * 1024 * 1024, err, sizeof err);
+	st->net = model_unpack(&st->img, batch, (size_t) informer_max_model_memory * 1024 * 1024,
+						   err, sizeof err);
 	if (st->net == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_CORRUPTED),
@@ -120,13 +121,14 @@ load_active(int32 pattern_id, int batch, InferState *st)
 				 errhint("A model larger than informer.max_model_memory needs it raised.")));
 }
 
-/* Append one forecast's rows for steps whose bucket lies in [lo, hi). */
+/* Predictions gathered column by column for one INSERT. */
 typedef struct Rows
 {
 	int			n, cap;
 	Datum	   *rpc, *bucket, *step, *pred, *lower, *upper;
 } Rows;
 
+/* One prediction with its band predicted + m +- k * s. */
 static void
 rows_add(Rows *r, int32 rpc, TimestampTz bucket, int step, double pred, double m, double s)
 {

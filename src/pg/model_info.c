@@ -58,9 +58,34 @@ informer_model_info(PG_FUNCTION_ARGS)
 
 	initStringInfo(&s);
 	load_image(weights, &img);
-	describe(&img, VARSIZE_ANY_EXHDR(weights), &s);
-	model_image_free(&img);
+	PG_TRY();
+	{
+		describe(&img, VARSIZE_ANY_EXHDR(weights), &s);
+	}
+	PG_FINALLY();
+	{
+		model_image_free(&img);
+	}
+	PG_END_TRY();
 	PG_RETURN_DATUM(DirectFunctionCall1(jsonb_in, CStringGetDatum(s.data)));
+}
+
+static void
+put_stats(const ModelImage *img, ReturnSetInfo *rsinfo)
+{
+	for (int n = 0; img->has_stats && n < img->n_nodes; n++)
+		for (int h = 0; h < img->stats_horizon; h++)
+		{
+			Datum		values[4];
+			bool		nulls[4] = {false, false, false, false};
+			size_t		i = (size_t) n * img->stats_horizon + h;
+
+			values[0] = Int32GetDatum(n);
+			values[1] = Int32GetDatum(h + 1);
+			values[2] = Float8GetDatum(img->stats_mean[i]);
+			values[3] = Float8GetDatum(img->stats_std[i]);
+			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+		}
 }
 
 /* informer._model_stats(weights bytea) RETURNS TABLE (node, step, err_mean, err_std) */
@@ -73,19 +98,14 @@ informer_model_stats(PG_FUNCTION_ARGS)
 
 	InitMaterializedSRF(fcinfo, 0);
 	load_image(weights, &img);
-	for (int n = 0; img.has_stats && n < img.n_nodes; n++)
-		for (int h = 0; h < img.stats_horizon; h++)
-		{
-			Datum		values[4];
-			bool		nulls[4] = {false, false, false, false};
-			size_t		i = (size_t) n * img.stats_horizon + h;
-
-			values[0] = Int32GetDatum(n);
-			values[1] = Int32GetDatum(h + 1);
-			values[2] = Float8GetDatum(img.stats_mean[i]);
-			values[3] = Float8GetDatum(img.stats_std[i]);
-			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
-		}
-	model_image_free(&img);
+	PG_TRY();
+	{
+		put_stats(&img, rsinfo);
+	}
+	PG_FINALLY();
+	{
+		model_image_free(&img);
+	}
+	PG_END_TRY();
 	return (Datum) 0;
 }

@@ -110,6 +110,21 @@ check "  overlapping in time, with their own versions and identical weights" "tr
                   AND min(md5(weights)) = (SELECT md5(weights) FROM informer.models WHERE model_id = $model))
             FROM informer.models WHERE job_id IN ($a, $b)")"
 
+# --- the limit on workers holds for trainings too
+q "ALTER SYSTEM SET informer.max_workers = 1" >/dev/null
+q "SELECT pg_reload_conf()" >/dev/null; sleep 0.3
+a=$(long_job)
+b=$(qa m_trainer "SELECT informer_train($PID, '$LONG')")
+sleep 1
+check "with informer.max_workers = 1 a second training waits queued" "running|queued" \
+    "$(job_field "$a" status)|$(job_field "$b" status)"
+q "SELECT informer_cancel($a)" >/dev/null
+wait_status "$b" running 20 && ok "  and runs once the first ends" || not_ok "  and runs once the first ends ($(job_field "$b" status))"
+q "SELECT informer_cancel($b)" >/dev/null
+wait_status "$b" cancelled 10 || not_ok "the second training is cancelled"
+q "ALTER SYSTEM RESET informer.max_workers" >/dev/null
+q "SELECT pg_reload_conf()" >/dev/null; sleep 0.3
+
 # --- kill -9 of a training worker: the job fails with the reason, no model row
 before=$(q "SELECT count(*) FROM informer.models")
 job=$(long_job)

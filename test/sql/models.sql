@@ -155,6 +155,12 @@ RESET informer.device;
 SET informer.device = 'tpu';
 SELECT informer_infer_now(424242);
 SELECT informer_train_now(NULL, '{}') IS NULL AS strict_null;
+-- a statement cancel stops a training in this backend, between two batches
+SELECT count(*) AS models_before FROM informer.models \gset
+SET statement_timeout = '300ms';
+SELECT informer_train_now(:pid, '{"units": 8, "epochs": 100000, "patience": 100000, "history": 6, "horizon": 3, "batch": 4}');
+RESET statement_timeout;
+SELECT count(*) = :models_before AS no_model_written FROM informer.models;
 -- queued forms check their options at once; this database runs no jobs
 SELECT informer_train(:pid, '{"unit": 1}');
 SELECT informer_infer(:pid, '{"step": 1}');
