@@ -87,18 +87,19 @@ judged AS (
            CASE WHEN settings.k OPERATOR(pg_catalog.>) 0
                 THEN (f.upper OPERATOR(pg_catalog.-) f.lower) OPERATOR(pg_catalog./) (2 OPERATOR(pg_catalog.*) settings.k)
            END AS sigma,                            -- unknown with k = 0
-           (COALESCE(t.calls, 0) OPERATOR(pg_catalog.=) 0)
-           AND (seen.last IS NULL
-                OR (f.bucket OPERATOR(pg_catalog.-) seen.last)
-                   OPERATOR(pg_catalog.>) (settings.retired_after OPERATOR(pg_catalog.*) f.bucket_width)) AS retired
+           -- silent now and for the retired_after buckets before (the
+           -- lookup runs only for silent buckets, which are few)
+           (t.calls IS NULL) AND NOT EXISTS (
+               SELECT FROM informer.traffic t2
+                WHERE t2.rpc_id OPERATOR(pg_catalog.=) f.rpc_id
+                  AND t2.bucket OPERATOR(pg_catalog.<=) f.bucket
+                  AND t2.bucket OPERATOR(pg_catalog.>=)
+                      (f.bucket OPERATOR(pg_catalog.-)
+                       (settings.retired_after OPERATOR(pg_catalog.*) f.bucket_width))) AS retired
       FROM forecast f
       CROSS JOIN settings
       LEFT JOIN informer.traffic t
-        ON t.rpc_id OPERATOR(pg_catalog.=) f.rpc_id AND t.bucket OPERATOR(pg_catalog.=) f.bucket
-      LEFT JOIN LATERAL (
-            SELECT pg_catalog.max(t2.bucket) AS last FROM informer.traffic t2
-             WHERE t2.rpc_id OPERATOR(pg_catalog.=) f.rpc_id
-               AND t2.bucket OPERATOR(pg_catalog.<=) f.bucket) seen ON true)
+        ON t.rpc_id OPERATOR(pg_catalog.=) f.rpc_id AND t.bucket OPERATOR(pg_catalog.=) f.bucket)
 SELECT j.pattern_id, j.rpc_id, r.src, r.dst, j.bucket, j.observed,
        j.predicted, j.lower, j.upper,
        CASE WHEN j.sigma IS NULL THEN NULL

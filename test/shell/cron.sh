@@ -136,13 +136,14 @@ while IFS= read -r -d '' sql; do
     sql=${sql//'$rpc'/$rpc}
     n=$((n + 1))
     out=$(q "$sql" 2>&1) || { bad=$((bad + 1)); echo "    $out" >&2; }
-done < <(/usr/bin/python3 -c '
-import json, sys
-d = json.load(open(sys.argv[1]))
-qs = [t["rawSql"] for p in d["panels"] for t in p["targets"]]
-qs += [v["query"] for v in d["templating"]["list"] if v["type"] == "query"]
-qs += [a["target"]["rawSql"] for a in d["annotations"]["list"]]
-sys.stdout.write("".join(q + "\0" for q in qs))' "$REPO/docs/grafana-dashboard.json")
+done < <("$PG_BIN/psql" -X -At -0 -v ON_ERROR_STOP=1 -d postgres -v dash="$(cat "$REPO/docs/grafana-dashboard.json")" -f - <<'SQL'
+SELECT q #>> '{}' FROM jsonb_path_query(:'dash'::jsonb, '$.panels[*].targets[*].rawSql') q
+UNION ALL
+SELECT q #>> '{}' FROM jsonb_path_query(:'dash'::jsonb, '$.templating.list[*] ? (@.type == "query").query') q
+UNION ALL
+SELECT q #>> '{}' FROM jsonb_path_query(:'dash'::jsonb, '$.annotations.list[*].target.rawSql') q
+SQL
+)
 check "the dashboard's 8 queries run against the views" "8 0" "$n $bad"
 check "its anomaly count panel sees the spike" 1 \
     "$(q "SELECT count(*) AS anomalies FROM informer.v_anomalies WHERE bucket BETWEEN '2026-06-01' AND '2026-06-02'")"
