@@ -47,7 +47,7 @@ echo "== generating two weeks of RPC logs with labelled attacks"
 CREATE EXTENSION informer;
 CREATE TABLE demo_log AS SELECT * FROM informer_synthetic_logs($GEN);
 CREATE TABLE demo_labels AS SELECT * FROM informer_synthetic_labels($GEN);
-SELECT informer_register_source('demo', 'demo_log', 'ts', 'chain_id', 'src', 'dst');
+SELECT informer_register_source('demo', 'demo_log', 'ts', 'chain_id', 'src', 'dst') \g /dev/null
 \echo what the generator injected:
 SELECT kind, count(*) AS rpcs, min(ts_start) AS starts, max(ts_end) AS ends,
        round(min(factor)::numeric, 2) AS min_factor, round(max(factor)::numeric, 2) AS max_factor
