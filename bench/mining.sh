@@ -27,10 +27,8 @@ for n in $SIZES; do
     build/mining_core "$n" "$([ "$n" -le "$ALL_PAIRS_MAX" ] && echo 1 || echo 0)"
 done
 
-WORK=$(mktemp -d /tmp/informer-bench.XXXXXX)
-trap 'cluster_stop; rm -rf "$WORK"' EXIT
 PGPORT=${PGPORT:-54391}
-cluster_stage "$WORK" >/dev/null && cluster_start "$WORK" >/dev/null
+cluster_throwaway
 psql() { "$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -d postgres "$@"; }
 psql -c "CREATE EXTENSION informer" -f bench/mining_gen.sql >/dev/null
 

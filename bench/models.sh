@@ -21,10 +21,8 @@ REPS=${REPS:-3}
 export PGPORT=${PGPORT:-54343}
 . test/lib/cluster.sh
 
-WORK=$(mktemp -d /tmp/informer-bench.XXXXXX)
-trap 'cluster_stop; rm -rf "$WORK"' EXIT
 make -s PG_CONFIG="$PG_CONFIG" >/dev/null
-cluster_stage "$WORK" && cluster_start "$WORK" >/dev/null
+cluster_throwaway
 psql() { "$PG_BIN/psql" -X -q -At -v ON_ERROR_STOP=1 -d postgres "$@"; }
 
 psql -c "CREATE EXTENSION informer" \

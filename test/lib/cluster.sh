@@ -72,3 +72,11 @@ cluster_stop() {
 cluster_restart() {
     (cd / && as_pg "$PG_BIN/pg_ctl" -D "$PGDATA" -l "$PG_LOG" -w -t 60 restart >/dev/null)
 }
+
+# cluster_throwaway: stage and start a cluster in a new temporary directory
+# (WORK) that is stopped and removed when the calling script exits
+cluster_throwaway() {
+    WORK=$(mktemp -d /tmp/informer-bench.XXXXXX)
+    trap 'cluster_stop; rm -rf "$WORK"' EXIT
+    cluster_stage "$WORK" >/dev/null && cluster_start "$WORK" >/dev/null
+}
