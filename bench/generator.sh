@@ -11,6 +11,7 @@
 #   floor_insert       INSERT ... SELECT of one constant row, generate_series
 #                      times: the least an INSERT of that many rows costs here
 #   generator_insert   INSERT ... SELECT * FROM informer_synthetic_logs()
+#   *_unlogged         the floor and the generator into an UNLOGGED table (no WAL)
 #   generator_select   SELECT count(*) FROM informer_synthetic_logs(): no table
 #   generator_core     the core library alone (bench/generator_core.c)
 # with the paper-shaped defaults (1008 buckets, about 4.4 million rows).
@@ -36,6 +37,7 @@ machine="$(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg) at start"
 psql <<'SQL'
 CREATE EXTENSION informer;
 CREATE TABLE rpc_log (ts timestamptz, chain_id text, src text, dst text);
+CREATE UNLOGGED TABLE rpc_log_unlogged (LIKE rpc_log);
 CREATE FUNCTION bench(label text, query text, repeat int) RETURNS json
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -43,7 +45,7 @@ DECLARE
     n bigint;
     secs float8;
 BEGIN
-    TRUNCATE rpc_log;
+    TRUNCATE rpc_log, rpc_log_unlogged;
     t0 := clock_timestamp();
     IF query LIKE 'SELECT count%' THEN
         EXECUTE query INTO n;
@@ -64,6 +66,8 @@ for r in $(seq "$REPEATS"); do
     psql -c "SELECT bench('baseline_insert', 'INSERT INTO rpc_log SELECT ''2026-01-05 00:00+00''::timestamptz + i * interval ''250 microseconds'', lpad(to_hex(i), 16, ''0''), ''gateway.register'', ''captcha.verify'' FROM generate_series(1, $N) i', $r)"
     psql -c "SELECT bench('floor_insert', 'INSERT INTO rpc_log SELECT ''2026-01-05 00:00+00''::timestamptz, ''00000000075bcd15'', ''gateway.register'', ''captcha.verify'' FROM generate_series(1, $N) i', $r)"
     psql -c "SELECT bench('generator_insert', 'INSERT INTO rpc_log SELECT * FROM informer_synthetic_logs()', $r)"
+    psql -c "SELECT bench('floor_insert_unlogged', 'INSERT INTO rpc_log_unlogged SELECT ''2026-01-05 00:00+00''::timestamptz, ''00000000075bcd15'', ''gateway.register'', ''captcha.verify'' FROM generate_series(1, $N) i', $r)"
+    psql -c "SELECT bench('generator_insert_unlogged', 'INSERT INTO rpc_log_unlogged SELECT * FROM informer_synthetic_logs()', $r)"
     psql -c "SELECT bench('generator_select', 'SELECT count(*) FROM informer_synthetic_logs()', $r)"
     "$WORK/generator_core" "$r"
 done | sed "s/}\$/, \"machine\": \"$machine\"}/"
