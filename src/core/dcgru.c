@@ -16,14 +16,20 @@
 #include "activation.h"
 #include "blas.h"
 
-/* result (out x BN) = W^T terms + b, after filling the terms of block 0 */
+/*
+ * result (out x BN) = W^T terms + b.  On entry block 0 holds the input and
+ * every block's first `known` features are filled in already; the rest are
+ * diffused here.
+ */
 static void
-gconv_forward(const DcgruCtx *ctx, int f, int out, const float *w,
+gconv_forward(const DcgruCtx *ctx, int f, int known, int out, const float *w,
 			  const float *b, float *terms, float *result)
 {
 	int			bn = ctx->batch * ctx->n;
+	size_t		skip = (size_t) known * bn;
 
-	diffusion_forward(ctx->plan, ctx->sup, (size_t) f * ctx->batch, terms);
+	diffusion_forward_rows(ctx->plan, ctx->sup, (size_t) (f - known) * ctx->batch,
+						   (size_t) f * bn, terms + skip);
 	for (int o = 0; o < out; o++)
 		for (int j = 0; j < bn; j++)
 			result[(size_t) o * bn + j] = b[o];
@@ -67,14 +73,16 @@ dcgru_forward(const DcgruCtx *ctx, const DcgruCell *cell, const float *x,
 
 	memcpy(s->xg, x, xn * sizeof(float));
 	memcpy(s->xg + xn, h, ub * sizeof(float));
-	gconv_forward(ctx, f, 2 * ctx->units, cell->wg, cell->bg, s->xg, s->v);
+	gconv_forward(ctx, f, 0, 2 * ctx->units, cell->wg, cell->bg, s->xg, s->v);
 	for (size_t i = 0; i < 2 * ub; i++)
 		s->v[i] = act_sigmoid(s->v[i]);
 
-	memcpy(s->xc, x, xn * sizeof(float));
+	/* x's diffusion terms are the gate's; only r*h needs diffusing */
+	for (int m = 0; m < ctx->plan->n_terms; m++)
+		memcpy(s->xc + m * f * bn, s->xg + m * f * bn, xn * sizeof(float));
 	for (size_t i = 0; i < ub; i++)
 		s->xc[xn + i] = r[i] * h[i];
-	gconv_forward(ctx, f, ctx->units, cell->wc, cell->bc, s->xc, s->c);
+	gconv_forward(ctx, f, cell->fin, ctx->units, cell->wc, cell->bc, s->xc, s->c);
 	for (size_t i = 0; i < ub; i++)
 	{
 		s->c[i] = act_tanh(s->c[i]);

@@ -165,18 +165,24 @@ sparse_of(const DiffusionSupports *sup, int k)
 	return sup->sparse && sup->sparse[k].nnz >= 0 ? &sup->sparse[k] : NULL;
 }
 
+/*
+ * Term m starts stride floats after term m - 1 and only its first rows
+ * rows are diffused: the rest of each block (rows the caller already
+ * holds) is left alone.  Signals are independent, so any subset of rows
+ * may be diffused on its own.
+ */
 void
-diffusion_forward(const DiffusionPlan *p, const DiffusionSupports *sup,
-				  size_t rows, float *terms)
+diffusion_forward_rows(const DiffusionPlan *p, const DiffusionSupports *sup,
+					   size_t rows, size_t stride, float *terms)
 {
 	int			n = sup->n;
 	size_t		block = rows * (size_t) n;
 
 	for (int m = 1; m < p->n_terms; m++)
 	{
-		float	   *t = terms + m * block;
-		const float *src = terms + p->src[m] * block;
-		const float *prev = p->prev[m] >= 0 ? terms + p->prev[m] * block : NULL;
+		float	   *t = terms + m * stride;
+		const float *src = terms + p->src[m] * stride;
+		const float *prev = p->prev[m] >= 0 ? terms + p->prev[m] * stride : NULL;
 		const SparseSupport *sp = sparse_of(sup, p->support[m]);
 
 		if (sp)
@@ -191,6 +197,13 @@ diffusion_forward(const DiffusionPlan *p, const DiffusionSupports *sup,
 				  sup->dense + (size_t) p->support[m] * n * n, n,
 				  prev ? 1.0f : 0.0f, t, n);
 	}
+}
+
+void
+diffusion_forward(const DiffusionPlan *p, const DiffusionSupports *sup,
+				  size_t rows, float *terms)
+{
+	diffusion_forward_rows(p, sup, rows, rows * (size_t) sup->n, terms);
 }
 
 /*
