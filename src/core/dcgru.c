@@ -37,13 +37,21 @@ gconv_forward(const DcgruCtx *ctx, int f, int known, int out, const float *w,
 			  1.0f, result, bn);
 }
 
-/* Accumulates dW and db; leaves dL/d(block 0 input) in ctx->dterms. */
+/*
+ * Accumulates dW and db; sets ctx->dterms = W dresult + beta ctx->dterms
+ * and carries it back through the diffusion of every feature from `known`
+ * on, so that block 0 holds their dL/dinput.  The first `known` features of
+ * every block are left undiffused, for the caller to merge with another
+ * gconv's.
+ */
 static void
-gconv_backward(const DcgruCtx *ctx, int f, int out, const float *w,
-			   float *dw, float *db, const float *terms, const float *dresult)
+gconv_backward(const DcgruCtx *ctx, int f, int known, int out, const float *w,
+			   float *dw, float *db, const float *terms, const float *dresult,
+			   float beta)
 {
 	int			bn = ctx->batch * ctx->n;
 	int			mf = ctx->plan->n_terms * f;
+	size_t		skip = (size_t) known * bn;
 
 	blas_gemm(0, 1, mf, out, bn, 1.0f, terms, bn, dresult, bn, 1.0f, dw, out);
 	for (int o = 0; o < out; o++)
@@ -55,9 +63,10 @@ gconv_backward(const DcgruCtx *ctx, int f, int out, const float *w,
 			sum += row[j];
 		db[o] += (float) sum;
 	}
-	blas_gemm(0, 0, mf, bn, out, 1.0f, w, out, dresult, bn, 0.0f,
+	blas_gemm(0, 0, mf, bn, out, 1.0f, w, out, dresult, bn, beta,
 			  ctx->dterms, bn);
-	diffusion_backward(ctx->plan, ctx->sup, (size_t) f * ctx->batch, ctx->dterms);
+	diffusion_backward_rows(ctx->plan, ctx->sup, (size_t) (f - known) * ctx->batch,
+							(size_t) f * bn, ctx->dterms + skip);
 }
 
 void
@@ -128,11 +137,15 @@ dcgru_backward(const DcgruCtx *ctx, const DcgruCell *cell, const float *h,
 
 	update_backward(ub, dh_new, h, u, s->c, du, ctx->dcand, dh);
 
-	gconv_backward(ctx, f, ctx->units, cell->wc, cell->dwc, cell->dbc, s->xc,
-				   ctx->dcand);
-	if (dx)
-		for (size_t i = 0; i < xn; i++)
-			dx[i] += dz[i];
+	/*
+	 * The candidate's x terms are the gate's (dcgru_forward), so their
+	 * gradients are summed first and carried back through the diffusion
+	 * once: the candidate diffuses back only r*h, and the gate's GEMM adds
+	 * onto the candidate's x-term gradients (beta = 1) once the r*h rows
+	 * have been used and zeroed.
+	 */
+	gconv_backward(ctx, f, cell->fin, ctx->units, cell->wc, cell->dwc, cell->dbc,
+				   s->xc, ctx->dcand, 0.0f);
 	for (size_t i = 0; i < ub; i++)
 	{
 		float		drh = dz[xn + i];
@@ -140,9 +153,11 @@ dcgru_backward(const DcgruCtx *ctx, const DcgruCell *cell, const float *h,
 		dr[i] = drh * h[i] * r[i] * (1.0f - r[i]);
 		dh[i] += drh * r[i];
 	}
+	for (int m = 0; m < ctx->plan->n_terms; m++)
+		memset(ctx->dterms + m * f * bn + xn, 0, ub * sizeof(float));
 
-	gconv_backward(ctx, f, 2 * ctx->units, cell->wg, cell->dwg, cell->dbg,
-				   s->xg, ctx->dgate);
+	gconv_backward(ctx, f, 0, 2 * ctx->units, cell->wg, cell->dwg, cell->dbg,
+				   s->xg, ctx->dgate, 1.0f);
 	if (dx)
 		for (size_t i = 0; i < xn; i++)
 			dx[i] += dz[i];

@@ -208,19 +208,21 @@ diffusion_forward(const DiffusionPlan *p, const DiffusionSupports *sup,
 
 /*
  * On entry dterms holds dL/dterm for every term as used downstream; on exit
- * block 0 holds the full dL/dinput (other blocks are clobbered).
+ * block 0 holds the full dL/dinput (other blocks are clobbered).  rows and
+ * stride as in diffusion_forward_rows: only the first rows rows of each
+ * block are touched.
  */
 void
-diffusion_backward(const DiffusionPlan *p, const DiffusionSupports *sup,
-				   size_t rows, float *dterms)
+diffusion_backward_rows(const DiffusionPlan *p, const DiffusionSupports *sup,
+						size_t rows, size_t stride, float *dterms)
 {
 	int			n = sup->n;
 	size_t		block = rows * (size_t) n;
 
 	for (int m = p->n_terms - 1; m >= 1; m--)
 	{
-		const float *dt = dterms + m * block;
-		float	   *dsrc = dterms + p->src[m] * block;
+		const float *dt = dterms + m * stride;
+		float	   *dsrc = dterms + p->src[m] * stride;
 		const SparseSupport *sp = sparse_of(sup, p->support[m]);
 
 		if (sp)
@@ -230,10 +232,17 @@ diffusion_backward(const DiffusionPlan *p, const DiffusionSupports *sup,
 					  sup->dense + (size_t) p->support[m] * n * n, n, 1.0f, dsrc, n);
 		if (p->prev[m] >= 0)
 		{
-			float	   *prev = dterms + p->prev[m] * block;
+			float	   *prev = dterms + p->prev[m] * stride;
 
 			for (size_t i = 0; i < block; i++)
 				prev[i] -= dt[i];
 		}
 	}
+}
+
+void
+diffusion_backward(const DiffusionPlan *p, const DiffusionSupports *sup,
+				   size_t rows, float *dterms)
+{
+	diffusion_backward_rows(p, sup, rows, rows * (size_t) sup->n, dterms);
 }
