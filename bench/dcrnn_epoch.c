@@ -67,6 +67,8 @@ sgemm_peak(int n)
  * pass (bwd) over a batch: the products only, which are all but a few
  * percent.  A diffusion step costs 2 N^2 per signal with a dense support,
  * 2 nnz with a sparse one (the first support's kind is taken for both).
+ * Each cell diffuses its f = input + U features once for the gates and
+ * only the U features of r*h again for the candidate, both ways.
  */
 static void
 count_flops(const DcrnnModel *model, int batch, double *fwd, double *bwd)
@@ -83,11 +85,11 @@ count_flops(const DcrnnModel *model, int batch, double *fwd, double *bwd)
 		for (int l = 0; l < c->layers; l++)
 		{
 			double		f = (l ? c->units : d ? c->output_dim : c->input_dim) + c->units;
-			double		diff = (m - 1) * 2.0 * f * batch * per_signal;
+			double		diff = (m - 1) * 2.0 * (f + c->units) * batch * per_signal;
 			double		gates = 2.0 * (3.0 * c->units) * m * f * bn;
 
-			*fwd += steps[d] * (2 * diff + gates);
-			*bwd += steps[d] * (2 * diff + 2 * gates);
+			*fwd += steps[d] * (diff + gates);
+			*bwd += steps[d] * (diff + 2 * gates);
 		}
 	*fwd += c->horizon * 2.0 * c->output_dim * c->units * bn;
 	*bwd += c->horizon * 4.0 * c->output_dim * c->units * bn;
