@@ -11,19 +11,25 @@
  */
 #include "dcrnn_internal.h"
 
-#include <math.h>
 #include <string.h>
 
+#include "activation.h"
 #include "blas.h"
 
-/* result (out x BN) = W^T terms + b, after filling the terms of block 0 */
+/*
+ * result (out x BN) = W^T terms + b.  On entry block 0 holds the input and
+ * every block's first `known` features are filled in already; the rest are
+ * diffused here.
+ */
 static void
-gconv_forward(const DcgruCtx *ctx, int f, int out, const float *w,
+gconv_forward(const DcgruCtx *ctx, int f, int known, int out, const float *w,
 			  const float *b, float *terms, float *result)
 {
 	int			bn = ctx->batch * ctx->n;
+	size_t		skip = (size_t) known * bn;
 
-	diffusion_forward(ctx->plan, ctx->sup, (size_t) f * ctx->batch, terms);
+	diffusion_forward_rows(ctx->plan, ctx->sup, (size_t) (f - known) * ctx->batch,
+						   (size_t) f * bn, terms + skip);
 	for (int o = 0; o < out; o++)
 		for (int j = 0; j < bn; j++)
 			result[(size_t) o * bn + j] = b[o];
@@ -31,13 +37,21 @@ gconv_forward(const DcgruCtx *ctx, int f, int out, const float *w,
 			  1.0f, result, bn);
 }
 
-/* Accumulates dW and db; leaves dL/d(block 0 input) in ctx->dterms. */
+/*
+ * Accumulates dW and db; sets ctx->dterms = W dresult + beta ctx->dterms
+ * and carries it back through the diffusion of every feature from `known`
+ * on, so that block 0 holds their dL/dinput.  The first `known` features of
+ * every block are left undiffused, for the caller to merge with another
+ * gconv's.
+ */
 static void
-gconv_backward(const DcgruCtx *ctx, int f, int out, const float *w,
-			   float *dw, float *db, const float *terms, const float *dresult)
+gconv_backward(const DcgruCtx *ctx, int f, int known, int out, const float *w,
+			   float *dw, float *db, const float *terms, const float *dresult,
+			   float beta)
 {
 	int			bn = ctx->batch * ctx->n;
 	int			mf = ctx->plan->n_terms * f;
+	size_t		skip = (size_t) known * bn;
 
 	blas_gemm(0, 1, mf, out, bn, 1.0f, terms, bn, dresult, bn, 1.0f, dw, out);
 	for (int o = 0; o < out; o++)
@@ -49,9 +63,10 @@ gconv_backward(const DcgruCtx *ctx, int f, int out, const float *w,
 			sum += row[j];
 		db[o] += (float) sum;
 	}
-	blas_gemm(0, 0, mf, bn, out, 1.0f, w, out, dresult, bn, 0.0f,
+	blas_gemm(0, 0, mf, bn, out, 1.0f, w, out, dresult, bn, beta,
 			  ctx->dterms, bn);
-	diffusion_backward(ctx->plan, ctx->sup, (size_t) f * ctx->batch, ctx->dterms);
+	diffusion_backward_rows(ctx->plan, ctx->sup, (size_t) (f - known) * ctx->batch,
+							(size_t) f * bn, ctx->dterms + skip);
 }
 
 void
@@ -67,18 +82,38 @@ dcgru_forward(const DcgruCtx *ctx, const DcgruCell *cell, const float *x,
 
 	memcpy(s->xg, x, xn * sizeof(float));
 	memcpy(s->xg + xn, h, ub * sizeof(float));
-	gconv_forward(ctx, f, 2 * ctx->units, cell->wg, cell->bg, s->xg, s->v);
+	gconv_forward(ctx, f, 0, 2 * ctx->units, cell->wg, cell->bg, s->xg, s->v);
 	for (size_t i = 0; i < 2 * ub; i++)
-		s->v[i] = 1.0f / (1.0f + expf(-s->v[i]));
+		s->v[i] = act_sigmoid(s->v[i]);
 
-	memcpy(s->xc, x, xn * sizeof(float));
+	/* x's diffusion terms are the gate's; only r*h needs diffusing */
+	for (int m = 0; m < ctx->plan->n_terms; m++)
+		memcpy(s->xc + m * f * bn, s->xg + m * f * bn, xn * sizeof(float));
 	for (size_t i = 0; i < ub; i++)
 		s->xc[xn + i] = r[i] * h[i];
-	gconv_forward(ctx, f, ctx->units, cell->wc, cell->bc, s->xc, s->c);
+	gconv_forward(ctx, f, cell->fin, ctx->units, cell->wc, cell->bc, s->xc, s->c);
 	for (size_t i = 0; i < ub; i++)
 	{
-		s->c[i] = tanhf(s->c[i]);
+		s->c[i] = act_tanh(s->c[i]);
 		s->h[i] = u[i] * h[i] + (1.0f - u[i]) * s->c[i];
+	}
+}
+
+/*
+ * Back through h' = u*h + (1 - u)*c: the gradients at u's and c's
+ * pre-activations, and dh += dh' * u.  Separate, with restrict, so that the
+ * loop vectorises.
+ */
+static void
+update_backward(size_t n, const float *restrict dh_new, const float *restrict h,
+				const float *restrict u, const float *restrict c,
+				float *restrict du, float *restrict dcand, float *restrict dh)
+{
+	for (size_t i = 0; i < n; i++)
+	{
+		du[i] = dh_new[i] * (h[i] - c[i]) * u[i] * (1.0f - u[i]);
+		dcand[i] = dh_new[i] * (1.0f - u[i]) * (1.0f - c[i] * c[i]);
+		dh[i] += dh_new[i] * u[i];
 	}
 }
 
@@ -100,20 +135,17 @@ dcgru_backward(const DcgruCtx *ctx, const DcgruCell *cell, const float *h,
 	float	   *du = ctx->dgate + ub;
 	const float *dz = ctx->dterms;
 
-	for (size_t i = 0; i < ub; i++)
-	{
-		float		c = s->c[i];
+	update_backward(ub, dh_new, h, u, s->c, du, ctx->dcand, dh);
 
-		du[i] = dh_new[i] * (h[i] - c) * u[i] * (1.0f - u[i]);
-		ctx->dcand[i] = dh_new[i] * (1.0f - u[i]) * (1.0f - c * c);
-		dh[i] += dh_new[i] * u[i];
-	}
-
-	gconv_backward(ctx, f, ctx->units, cell->wc, cell->dwc, cell->dbc, s->xc,
-				   ctx->dcand);
-	if (dx)
-		for (size_t i = 0; i < xn; i++)
-			dx[i] += dz[i];
+	/*
+	 * The candidate's x terms are the gate's (dcgru_forward), so their
+	 * gradients are summed first and carried back through the diffusion
+	 * once: the candidate diffuses back only r*h, and the gate's GEMM adds
+	 * onto the candidate's x-term gradients (beta = 1) once the r*h rows
+	 * have been used and zeroed.
+	 */
+	gconv_backward(ctx, f, cell->fin, ctx->units, cell->wc, cell->dwc, cell->dbc,
+				   s->xc, ctx->dcand, 0.0f);
 	for (size_t i = 0; i < ub; i++)
 	{
 		float		drh = dz[xn + i];
@@ -121,9 +153,11 @@ dcgru_backward(const DcgruCtx *ctx, const DcgruCell *cell, const float *h,
 		dr[i] = drh * h[i] * r[i] * (1.0f - r[i]);
 		dh[i] += drh * r[i];
 	}
+	for (int m = 0; m < ctx->plan->n_terms; m++)
+		memset(ctx->dterms + m * f * bn + xn, 0, ub * sizeof(float));
 
-	gconv_backward(ctx, f, 2 * ctx->units, cell->wg, cell->dwg, cell->dbg,
-				   s->xg, ctx->dgate);
+	gconv_backward(ctx, f, 0, 2 * ctx->units, cell->wg, cell->dwg, cell->dbg,
+				   s->xg, ctx->dgate, 1.0f);
 	if (dx)
 		for (size_t i = 0; i < xn; i++)
 			dx[i] += dz[i];

@@ -58,6 +58,10 @@ void		sparse_support_build(SparseSupport *sp, const float *s, int n);
 void		diffusion_plan_build(DiffusionPlan *p, int k, int supports, int mode);
 void		diffusion_forward(const DiffusionPlan *p, const DiffusionSupports *sup,
 							  size_t rows, float *terms);
+void		diffusion_forward_rows(const DiffusionPlan *p, const DiffusionSupports *sup,
+								   size_t rows, size_t stride, float *terms);
+void		diffusion_backward_rows(const DiffusionPlan *p, const DiffusionSupports *sup,
+									size_t rows, size_t stride, float *dterms);
 void		diffusion_backward(const DiffusionPlan *p, const DiffusionSupports *sup,
 							   size_t rows, float *dterms);
 

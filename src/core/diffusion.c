@@ -165,18 +165,24 @@ sparse_of(const DiffusionSupports *sup, int k)
 	return sup->sparse && sup->sparse[k].nnz >= 0 ? &sup->sparse[k] : NULL;
 }
 
+/*
+ * Term m starts stride floats after term m - 1 and only its first rows
+ * rows are diffused: the rest of each block (rows the caller already
+ * holds) is left alone.  Signals are independent, so any subset of rows
+ * may be diffused on its own.
+ */
 void
-diffusion_forward(const DiffusionPlan *p, const DiffusionSupports *sup,
-				  size_t rows, float *terms)
+diffusion_forward_rows(const DiffusionPlan *p, const DiffusionSupports *sup,
+					   size_t rows, size_t stride, float *terms)
 {
 	int			n = sup->n;
 	size_t		block = rows * (size_t) n;
 
 	for (int m = 1; m < p->n_terms; m++)
 	{
-		float	   *t = terms + m * block;
-		const float *src = terms + p->src[m] * block;
-		const float *prev = p->prev[m] >= 0 ? terms + p->prev[m] * block : NULL;
+		float	   *t = terms + m * stride;
+		const float *src = terms + p->src[m] * stride;
+		const float *prev = p->prev[m] >= 0 ? terms + p->prev[m] * stride : NULL;
 		const SparseSupport *sp = sparse_of(sup, p->support[m]);
 
 		if (sp)
@@ -193,21 +199,30 @@ diffusion_forward(const DiffusionPlan *p, const DiffusionSupports *sup,
 	}
 }
 
+void
+diffusion_forward(const DiffusionPlan *p, const DiffusionSupports *sup,
+				  size_t rows, float *terms)
+{
+	diffusion_forward_rows(p, sup, rows, rows * (size_t) sup->n, terms);
+}
+
 /*
  * On entry dterms holds dL/dterm for every term as used downstream; on exit
- * block 0 holds the full dL/dinput (other blocks are clobbered).
+ * block 0 holds the full dL/dinput (other blocks are clobbered).  rows and
+ * stride as in diffusion_forward_rows: only the first rows rows of each
+ * block are touched.
  */
 void
-diffusion_backward(const DiffusionPlan *p, const DiffusionSupports *sup,
-				   size_t rows, float *dterms)
+diffusion_backward_rows(const DiffusionPlan *p, const DiffusionSupports *sup,
+						size_t rows, size_t stride, float *dterms)
 {
 	int			n = sup->n;
 	size_t		block = rows * (size_t) n;
 
 	for (int m = p->n_terms - 1; m >= 1; m--)
 	{
-		const float *dt = dterms + m * block;
-		float	   *dsrc = dterms + p->src[m] * block;
+		const float *dt = dterms + m * stride;
+		float	   *dsrc = dterms + p->src[m] * stride;
 		const SparseSupport *sp = sparse_of(sup, p->support[m]);
 
 		if (sp)
@@ -217,10 +232,17 @@ diffusion_backward(const DiffusionPlan *p, const DiffusionSupports *sup,
 					  sup->dense + (size_t) p->support[m] * n * n, n, 1.0f, dsrc, n);
 		if (p->prev[m] >= 0)
 		{
-			float	   *prev = dterms + p->prev[m] * block;
+			float	   *prev = dterms + p->prev[m] * stride;
 
 			for (size_t i = 0; i < block; i++)
 				prev[i] -= dt[i];
 		}
 	}
+}
+
+void
+diffusion_backward(const DiffusionPlan *p, const DiffusionSupports *sup,
+				   size_t rows, float *dterms)
+{
+	diffusion_backward_rows(p, sup, rows, rows * (size_t) sup->n, dterms);
 }
