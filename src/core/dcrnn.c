@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "blas.h"
+#include "splitmix.h"
 
 /* Keeps every GEMM dimension and index product inside int. */
 #define DCRNN_MAX_GEMM_ELEMS 2147483647.0
@@ -332,16 +333,11 @@ dcrnn_set_support(DcrnnModel *m, int k, const float *s)
 	sparse_support_build(&m->work->sparse[k], s, m->cfg.num_nodes);
 }
 
-/* splitmix64: small, seedable, good enough for weight initialisation */
+/* uniform on (0, 1) from a splitmix64 stream, for weight initialisation */
 static double
 next_uniform(uint64_t *state)
 {
-	uint64_t	z = (*state += 0x9E3779B97F4A7C15ULL);
-
-	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-	z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-	z ^= z >> 31;
-	return ((z >> 11) + 0.5) * (1.0 / 9007199254740992.0);	/* (0, 1) */
+	return ((splitmix64_next(state) >> 11) + 0.5) * (1.0 / 9007199254740992.0);
 }
 
 static double

@@ -54,7 +54,7 @@ draw_chains(SynthGen *g, int32_t tree, int64_t bucket, uint64_t count, uint64_t 
 {
 	int64_t		t0 = bucket * g->p.width_us;
 	double		room = (double) (g->p.width_us - g->span_room);
-	uint64_t	key = synth_mix(((uint64_t) bucket << 24 | (uint64_t) tree) ^ extra);
+	uint64_t	key = splitmix64(((uint64_t) bucket << 24 | (uint64_t) tree) ^ extra);
 
 	for (uint64_t i = 0; i < count; i++)
 	{

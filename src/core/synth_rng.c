@@ -6,23 +6,14 @@
 
 #include <math.h>
 
-uint64_t
-synth_mix(uint64_t x)
-{
-	x += UINT64_C(0x9E3779B97F4A7C15);
-	x = (x ^ (x >> 30)) * UINT64_C(0xBF58476D1CE4E5B9);
-	x = (x ^ (x >> 27)) * UINT64_C(0x94D049BB133111EB);
-	return x ^ (x >> 31);
-}
-
 void
 synth_rng_seed(SynthRng *r, uint64_t seed, uint64_t stream)
 {
-	uint64_t	x = synth_mix(seed) ^ synth_mix(stream + UINT64_C(0x632BE59BD9B4E019));
+	uint64_t	x = splitmix64(seed) ^ splitmix64(stream + UINT64_C(0x632BE59BD9B4E019));
 
 	for (int i = 0; i < 4; i++)
 	{
-		x = synth_mix(x);
+		x = splitmix64(x);
 		r->s[i] = x;
 	}
 }

@@ -11,13 +11,12 @@
 
 #include <stdint.h>
 
+#include "splitmix.h"
+
 typedef struct SynthRng
 {
 	uint64_t	s[4];
 } SynthRng;
-
-/* splitmix64 finaliser: a 64-bit mixing function, also used as a hash */
-uint64_t synth_mix(uint64_t x);
 
 /* A stream of its own for each (seed, stream) pair. */
 void synth_rng_seed(SynthRng *r, uint64_t seed, uint64_t stream);

@@ -107,7 +107,7 @@ method(SynthTopology *t, const char *service, const char *name)
 static uint32_t
 rpc_slot(uint32_t cap, int32_t src, int32_t dst)
 {
-	return (uint32_t) synth_mix(((uint64_t) (uint32_t) src << 32) | (uint32_t) dst) & (cap - 1);
+	return (uint32_t) splitmix64(((uint64_t) (uint32_t) src << 32) | (uint32_t) dst) & (cap - 1);
 }
 
 int32_t

@@ -14,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "splitmix.h"
+
 /* Share of a run's batches after which teacher forcing falls to 1/2. */
 #define TRAIN_HALF_TEACHER_AT 0.4
 
@@ -91,21 +93,11 @@ train_scaled_decay(long total_batches)
 	return 0.5 * (lo + hi);
 }
 
-/* splitmix64: small, fast, and good enough for shuffles and coins */
-static uint64_t
-next_u64(uint64_t *state)
-{
-	uint64_t	z = (*state += 0x9E3779B97F4A7C15ull);
-
-	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-	z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-	return z ^ (z >> 31);
-}
-
+/* uniform on [0, 1) from a splitmix64 stream, for shuffles and coins */
 static double
 next_uniform(uint64_t *state)
 {
-	return (double) (next_u64(state) >> 11) * 0x1.0p-53;
+	return (double) (splitmix64_next(state) >> 11) * 0x1.0p-53;
 }
 
 static void
@@ -113,7 +105,7 @@ shuffle(int *v, int n, uint64_t *state)
 {
 	for (int i = n - 1; i > 0; i--)
 	{
-		int			j = (int) (next_u64(state) % (uint64_t) (i + 1));
+		int			j = (int) (splitmix64_next(state) % (uint64_t) (i + 1));
 		int			t = v[i];
 
 		v[i] = v[j];

@@ -34,9 +34,9 @@ digest(const SynthParams *p, size_t *nrows)
 	*nrows = 0;
 	while ((r = synth_gen_next(g)) != NULL)
 	{
-		h = synth_mix(h ^ (uint64_t) r->ts);
-		h = synth_mix(h ^ r->chain);
-		h = synth_mix(h ^ (uint64_t) r->rpc);
+		h = splitmix64(h ^ (uint64_t) r->ts);
+		h = splitmix64(h ^ r->chain);
+		h = splitmix64(h ^ (uint64_t) r->rpc);
 		(*nrows)++;
 	}
 	synth_gen_free(g);
