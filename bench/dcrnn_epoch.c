@@ -23,32 +23,9 @@
 
 #include "blas.h"
 #include "dcrnn_internal.h"
+#include "rpcgraph.h"
 
-static double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
-/* CPU seconds of all threads: on a loaded machine, the work done */
-static double
-cpu_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-	return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
-static double
-urand(uint64_t *s)
-{
-	*s = *s * 6364136223846793005ULL + 1442695040888963407ULL;
-	return (double) (*s >> 11) / 9007199254740992.0;
-}
+#include "bench.h"
 
 /* Best of a few square sgemm runs: the machine's practical peak. */
 static double
@@ -61,11 +38,11 @@ sgemm_peak(int n)
 		a[i] = (float) (i % 7) * 0.1f;
 	for (int r = 0; r < 5; r++)
 	{
-		double		t0 = now();
+		double		t0 = bench_now();
 
 		blas_gemm(0, 0, n, n, n, 1.0f, a, n, a + (size_t) n * n, n, 0.0f,
 				  a + (size_t) 2 * n * n, n);
-		double		g = 2.0 * n * n * n / (now() - t0) * 1e-9;
+		double		g = 2.0 * n * n * n / (bench_now() - t0) * 1e-9;
 
 		if (g > best)
 			best = g;
@@ -131,28 +108,16 @@ set_supports(DcrnnModel *m, uint64_t *seed)
 {
 	int			n = m->cfg.num_nodes;
 	float	   *w = calloc((size_t) n * n, sizeof(float));
-	float	   *s = calloc((size_t) n * n, sizeof(float));
+	float	   *s0 = calloc((size_t) n * n, sizeof(float));
+	float	   *s1 = calloc((size_t) n * n, sizeof(float));
 
-	for (int i = 0; i < n; i++)
-		for (int j = 0; j < n; j++)
-			if (i != j && urand(seed) < 3.0 / n)
-				w[i * n + j] = 1.0f + (float) urand(seed);
-	for (int dir = 0; dir < 2; dir++)
-	{
-		for (int i = 0; i < n; i++)
-		{
-			double		deg = 0.0;
-
-			for (int j = 0; j < n; j++)
-				deg += dir ? w[j * n + i] : w[i * n + j];
-			/* (D^-1 W)^T: node i collects from its neighbours */
-			for (int j = 0; j < n; j++)
-				s[j * n + i] = deg > 0 ? (float) ((dir ? w[j * n + i] : w[i * n + j]) / deg) : 0.0f;
-		}
-		dcrnn_set_support(m, dir, s);
-	}
+	bench_random_graph(n, seed, w);
+	rpcgraph_supports(w, n, s0, s1);
+	dcrnn_set_support(m, 0, s0);
+	dcrnn_set_support(m, 1, s1);
 	free(w);
-	free(s);
+	free(s0);
+	free(s1);
 }
 
 int
@@ -198,7 +163,7 @@ main(int argc, char **argv)
 	for (int t = 0; t < buckets; t++)
 		for (int n = 0; n < nodes; n++)
 			series[(size_t) t * nodes + n] = (float) (sin(6.2831853 * t / 72.0 + n) +
-													  0.3 * (urand(&seed) - 0.5));
+													  0.3 * (bench_urand(&seed) - 0.5));
 	dcrnn_adam_init(&adam, m->n_params);
 
 	/* warm-up, untimed: first touch of the workspace pages */
@@ -207,8 +172,8 @@ main(int argc, char **argv)
 	dcrnn_backward(m, pred);
 
 	double		fwd = 0, bwd = 0, f1, b1, loss = 0;
-	double		t0 = now();
-	double		c0 = cpu_now();
+	double		t0 = bench_now();
+	double		c0 = bench_cpu_now();
 
 	for (int i = 0; i < timed; i++)
 	{
@@ -217,7 +182,7 @@ main(int argc, char **argv)
 
 		fill_batch(&cfg, series, w0, b, x, labels);
 		for (int j = 0; j < cfg.horizon; j++)
-			coins[j] = urand(&seed) < 0.5;
+			coins[j] = bench_urand(&seed) < 0.5;
 		dcrnn_forward(m, x, b, labels, coins, pred);
 		loss += dcrnn_masked_mae(pred, labels, (size_t) cfg.horizon * b * nodes,
 								 &zero, &one, 1, 0, dpred);
@@ -228,11 +193,11 @@ main(int argc, char **argv)
 		fwd += f1;
 		bwd += b1;
 	}
-	double		train_s = now() - t0;
-	double		train_cpu_s = cpu_now() - c0;
+	double		train_s = bench_now() - t0;
+	double		train_cpu_s = bench_cpu_now() - c0;
 	double		infer_flops = 0;
 
-	t0 = now();
+	t0 = bench_now();
 	for (int i = 0; i < timed; i++)
 	{
 		int			w0 = i * cfg.batch;
@@ -243,7 +208,7 @@ main(int argc, char **argv)
 		count_flops(m, b, &f1, &b1);
 		infer_flops += f1;
 	}
-	double		infer_s = now() - t0;
+	double		infer_s = bench_now() - t0;
 	double		scale = (double) batches / timed;
 	struct rusage ru;
 

@@ -23,21 +23,7 @@
 #include "backend.h"
 #include "informer_cuda.h"
 
-static double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
-static double
-urand(uint64_t *s)
-{
-	*s = *s * 6364136223846793005ULL + 1442695040888963407ULL;
-	return (double) (*s >> 11) / 9007199254740992.0;
-}
+#include "bench.h"
 
 /* Random weights at density 3/n; rows normalised (random-walk matrix). */
 static void
@@ -49,7 +35,7 @@ random_support(int n, uint64_t *s, float *out)
 
 		for (int j = 0; j < n; j++)
 		{
-			float		w = (i != j && urand(s) < 3.0 / n) ? (float) (1.0 + urand(s)) : 0.0f;
+			float		w = (i != j && bench_urand(s) < 3.0 / n) ? (float) (1.0 + bench_urand(s)) : 0.0f;
 
 			out[(size_t) i * n + j] = w;
 			sum += w;
@@ -95,7 +81,7 @@ setup(const DcrnnBackend *be, DcrnnBackendCtx *ctx, const DcrnnConfig *cfg, int 
 	for (int m = 0; m < models && rc == 0; m++)
 	{
 		for (size_t i = 0; i < np; i++)
-			buf[i] = (float) ((urand(&s) - 0.5) * 0.2);
+			buf[i] = (float) ((bench_urand(&s) - 0.5) * 0.2);
 		rc = be->load_params(ctx, m, buf, err, errlen);
 		for (int k = 0; k < cfg->num_supports && rc == 0; k++)
 		{
@@ -143,7 +129,7 @@ main(int argc, char **argv)
 	for (int t = 0; t < buckets; t++)
 		for (int n = 0; n < nodes; n++)
 			series[(size_t) t * nodes + n] = (float) (sin(6.2831853 * t / 72.0 + n) +
-													  0.3 * (urand(&s) - 0.5));
+													  0.3 * (bench_urand(&s) - 0.5));
 	ctx = be->create(&cfg, models, err, sizeof err);
 	if (ctx && setup(be, ctx, &cfg, models, err, sizeof err) == 0)
 	{
@@ -152,21 +138,21 @@ main(int argc, char **argv)
 		fill_batch(&cfg, models, series, 0, cfg.batch, x, x + nx);
 		memset(teacher, 0, sizeof teacher);
 		rc = be->train_step(ctx, x, cfg.batch, x + nx, teacher, &o, loss, NULL, err, sizeof err);
-		t0 = now();
+		t0 = bench_now();
 		for (int i = 0; i < timed && rc == 0; i++)
 		{
 			int			w0 = i * cfg.batch;
 			int			b = windows - w0 < cfg.batch ? windows - w0 : cfg.batch;
 
 			for (int j = 0; j < cfg.horizon; j++)
-				teacher[j] = urand(&s) < 0.5;
+				teacher[j] = bench_urand(&s) < 0.5;
 			fill_batch(&cfg, models, series, w0, b, x, x + (size_t) models * cfg.history * b * nodes);
 			rc = be->train_step(ctx, x, b, x + (size_t) models * cfg.history * b * nodes,
 								teacher, &o, loss, NULL, err, sizeof err);
 			for (int m = 0; m < models; m++)
 				loss_sum += loss[m] / models;
 		}
-		train_s = now() - t0;
+		train_s = bench_now() - t0;
 	}
 	if (rc == 0)
 		printf("{\"bench\":\"dcrnn_gpu\",\"impl\":\"%s\",\"graphs\":%s,\"nodes\":%d,\"models\":%d,"

@@ -15,23 +15,7 @@
 #include "dbscan.h"
 #include "test_dbscan_ref.h"
 
-static double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
-static long
-peak_kb(void)
-{
-	struct rusage ru;
-
-	getrusage(RUSAGE_SELF, &ru);
-	return ru.ru_maxrss;
-}
+#include "bench.h"
 
 int
 main(int argc, char **argv)
@@ -50,26 +34,26 @@ main(int argc, char **argv)
 	ref_generated_chains(&oc, n, 200, 1);
 	cl = malloc(sizeof(int32_t) * n);
 	role = malloc(n);
-	mem_input = peak_kb();
+	mem_input = bench_peak_kb();
 	dbscan_eps_num(0.05, &p.eps_num);
 	p.min_pts = 1;
-	t0 = now();
+	t0 = bench_now();
 	if (dbscan_run(&oc.cs, &p, cl, role, &st) != DBSCAN_OK)
 		return 1;
-	t_fast = now() - t0;
+	t_fast = bench_now() - t0;
 	if (all_pairs)
 	{
 		ref_cl = malloc(sizeof(int32_t) * n);
 		ref_role = malloc(n);
-		t0 = now();
+		t0 = bench_now();
 		ref_dbscan(&oc.cs, 0.05, 1, ref_cl, ref_role);
-		t_ref = now() - t0;
+		t_ref = bench_now() - t0;
 		same = memcmp(cl, ref_cl, sizeof(int32_t) * n) == 0 && memcmp(role, ref_role, n) == 0;
 	}
 	printf("{\"bench\":\"mining_core\",\"chains\":%zu,\"distinct\":%zu,\"subsets\":%zu,"
 		   "\"clusters\":%d,\"dbscan_s\":%.4f,\"all_pairs_s\":%.4f,\"same_result\":%d,"
 		   "\"input_peak_kb\":%ld,\"peak_kb\":%ld}\n",
-		   n, st.distinct, st.subsets, st.clusters, t_fast, t_ref, same, mem_input, peak_kb());
+		   n, st.distinct, st.subsets, st.clusters, t_fast, t_ref, same, mem_input, bench_peak_kb());
 	owned_chains_free(&oc);
 	return 0;
 }
