@@ -58,18 +58,7 @@ fill(float *a, size_t n, double scale, uint64_t *s)
 static int
 check(const char *what, const float *got, const float *want, size_t n, double tol)
 {
-	double		err = 0.0, scale = 0.0;
-
-	for (size_t i = 0; i < n; i++)
-	{
-		double		d = fabs((double) got[i] - want[i]);
-
-		if (!(d <= err))
-			err = d;
-		if (fabs(want[i]) > scale)
-			scale = fabs(want[i]);
-	}
-	double		rel = err / (scale > 0.0 ? scale : 1.0);
+	double		rel = parity_max_rel_err(got, want, n);
 	int			bad = !(rel <= tol);
 
 	printf("%s - %s (%zu values, max rel err %.2e, tol %.0e)\n",

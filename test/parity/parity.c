@@ -216,9 +216,8 @@ load_tensors(const Fixture *fx, const DcrnnModel *m, const char *prefix, float *
 	return rc;
 }
 
-/* One comparison line; returns 1 on mismatch. */
-static int
-compare(FILE *log, const char *what, const float *got, const float *want, size_t n)
+double
+parity_max_rel_err(const float *got, const float *want, size_t n)
 {
 	double		err = 0.0, scale = 0.0;
 
@@ -231,7 +230,14 @@ compare(FILE *log, const char *what, const float *got, const float *want, size_t
 		if (fabs(want[i]) > scale)
 			scale = fabs(want[i]);
 	}
-	double		rel = err / (scale > 0.0 ? scale : 1.0);
+	return err / (scale > 0.0 ? scale : 1.0);
+}
+
+/* One comparison line; returns 1 on mismatch. */
+static int
+compare(FILE *log, const char *what, const float *got, const float *want, size_t n)
+{
+	double		rel = parity_max_rel_err(got, want, n);
 	int			bad = !(rel <= PARITY_RTOL);
 
 	if (log || bad)

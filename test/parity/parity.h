@@ -25,4 +25,7 @@ int			parity_run(const char *dir, FILE *log);
 /* The same on the given backend (the CPU's for parity_run). */
 int			parity_run_backend(const char *dir, const DcrnnBackend *b, FILE *log);
 
+/* max |got - want| over max |want|; absolute when want is all zero */
+double		parity_max_rel_err(const float *got, const float *want, size_t n);
+
 #endif
