@@ -1,17 +1,16 @@
 /*
  * device.c -- informer.device and the choice of the device a job trains
- * on.  The CUDA module ($libdir/informer_cuda.so) is opened with dlopen on
+ * on.  The CUDA module ($libdir/informer_cuda.so) is opened (dcrnn_backend_for) on
  * first use by the process that trains (a job worker or a backend running
  * a synchronous form), never by the postmaster: a CUDA context does not
  * survive fork, and a cluster without CUDA must still load informer.
  */
 #include "postgres.h"
 
-#include <dlfcn.h>
-
 #include "miscadmin.h"
 #include "utils/guc.h"
 
+#include "backend.h"
 #include "informer.h"
 #include "models.h"
 
@@ -31,11 +30,9 @@ static const struct config_enum_entry device_options[] = {
 
 int			informer_device = INFORMER_DEVICE_AUTO;
 
-typedef int (*CudaProbe) (char *why, size_t why_len);
-
-/* the probe's answer, once per process: usable devices, and why not */
+/* the CUDA module's answer, once per process: usable or not, and why not */
 static bool probed = false;
-static int	cuda_devices = 0;
+static bool cuda_usable = false;
 static char cuda_why[256];
 
 void
@@ -53,29 +50,13 @@ static void
 probe_cuda(void)
 {
 	char		path[MAXPGPATH];
-	void	   *lib;
-	CudaProbe	probe;
 
 	if (probed)
 		return;
 	probed = true;
 	snprintf(path, sizeof path, "%s/informer_cuda%s", pkglib_path, DLSUFFIX);
-	lib = dlopen(path, RTLD_NOW | RTLD_LOCAL);
-	if (lib == NULL)
-	{
-		snprintf(cuda_why, sizeof cuda_why, "the CUDA module is not available (%s)", dlerror());
-		return;
-	}
-	probe = (CudaProbe) dlsym(lib, "informer_cuda_probe");
-	if (probe == NULL)
-	{
-		snprintf(cuda_why, sizeof cuda_why, "the CUDA module has no informer_cuda_probe");
-		return;
-	}
-	cuda_why[0] = '\0';
-	cuda_devices = probe(cuda_why, sizeof cuda_why);
-	if (cuda_devices <= 0 && cuda_why[0] == '\0')
-		snprintf(cuda_why, sizeof cuda_why, "no usable CUDA device");
+	cuda_usable = dcrnn_backend_for(DCRNN_DEVICE_CUDA, path,
+									cuda_why, sizeof cuda_why) != NULL;
 }
 
 /*
@@ -92,7 +73,7 @@ informer_device_choose(char **reason)
 		return "cpu";
 	}
 	probe_cuda();
-	if (cuda_devices <= 0)
+	if (!cuda_usable)
 	{
 		if (informer_device == INFORMER_DEVICE_CUDA)
 			ereport(ERROR,
@@ -107,10 +88,9 @@ informer_device_choose(char **reason)
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("informer.device is cuda, but this build of informer has no CUDA backend for the DCRNN"),
-				 errdetail("%d CUDA device(s) are usable; only the device probe is built for CUDA.",
-						   cuda_devices),
+				 errdetail("A CUDA device is usable, but jobs do not train through the CUDA backend yet."),
 				 errhint("Set informer.device to auto or cpu to train on the CPU.")));
-	*reason = psprintf("informer.device is auto and %d CUDA device(s) are usable, "
-					   "but the CUDA backend cannot train yet", cuda_devices);
+	*reason = pstrdup("informer.device is auto and a CUDA device is usable, "
+					  "but jobs do not train through the CUDA backend yet");
 	return "cpu";
 }
