@@ -40,11 +40,12 @@ CREATE TABLE informer.predictions (
     predicted float8 NOT NULL,
     lower     float8 NOT NULL,
     upper     float8 NOT NULL,
+    sigma     float8,               -- S of the band, square-root scale; NULL: unknown
     made_at   timestamptz NOT NULL DEFAULT pg_catalog.now(),
     PRIMARY KEY (model_id, rpc_id, bucket, step)
 );
 COMMENT ON TABLE informer.predictions IS
-    'forecast calls of each RPC per bucket, made step buckets ahead, with the band predicted + M +- k*S of the model''s detection statistics';
+    'forecast calls of each RPC per bucket, made step buckets ahead, with the band of calls whose sqrt(calls + 3/8) lies in sqrt(predicted + 3/8) + M +- k*S (the model''s detection statistics M, S; k from informer.threshold_sigma and informer.threshold_scope) and S itself';
 CREATE INDEX predictions_bucket_idx ON informer.predictions (bucket);
 SELECT pg_catalog.pg_extension_config_dump('informer.predictions', '');
 
@@ -263,5 +264,5 @@ SELECT m.model_id,
        s.step, s.err_mean, s.err_std
   FROM informer.models m, informer._model_stats(m.weights) s;
 COMMENT ON VIEW informer.model_stats IS
-    'detection statistics of each model: mean and standard deviation of observed - predicted calls per RPC and horizon step, on held-out windows';
+    'detection statistics of each model: mean and standard deviation of sqrt(observed + 3/8) - sqrt(predicted + 3/8) per RPC and horizon step, on held-out windows';
 GRANT SELECT ON informer.model_stats TO PUBLIC;

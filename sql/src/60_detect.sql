@@ -54,22 +54,29 @@ COMMENT ON FUNCTION @extschema@.informer_set_detection(int4, int4)
 -- A bucket is complete once the source's watermark, less its lateness, has
 -- passed its end.  Each (pattern, RPC, bucket) is judged against the newest
 -- model version of the pattern that forecast it at informer.detect_settings'
--- horizon_step.  The bounds are the forecast's own: lower/upper =
--- predicted + M -+ k*Sigma, so predicted + M is their midpoint and Sigma
--- their half-width over k (k = informer.threshold_sigma, 3 by default; with
--- k = 0 the bounds collapse, Sigma is unknown and the score is NULL).
+-- horizon_step.  The bounds are the forecast's own (informer.predictions):
+-- the calls whose stable value sqrt(calls + 3/8) lies in
+-- sqrt(predicted + 3/8) + M -+ k*Sigma, so on that scale the forecast plus M
+-- is their midpoint, and the score is (sqrt(observed + 3/8) - midpoint) /
+-- Sigma (NULL when the forecast has no Sigma).  A bound below -3/8 is the
+-- continuation of a stable bound below 0 (informer._stable inverts it).
 -- A bucket without a traffic row had zero calls.  Zero calls after more than
 -- retired_after silent buckets is 'retired', not an anomaly.
+CREATE FUNCTION informer._stable(calls float8)
+RETURNS float8
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+RETURN pg_catalog.sign(calls OPERATOR(pg_catalog.+) 0.375::float8)
+       OPERATOR(pg_catalog.*) pg_catalog.sqrt(pg_catalog.abs(calls OPERATOR(pg_catalog.+) 0.375::float8));
+COMMENT ON FUNCTION informer._stable(float8)
+    IS 'internal: sqrt(calls + 3/8), the square-root scale of the detection statistics, continued as -sqrt(-(calls + 3/8)) below -3/8';
+
 CREATE MATERIALIZED VIEW informer.anomalies AS
 WITH settings AS (
-    SELECT d.horizon_step, d.retired_after,
-           COALESCE(NULLIF(pg_catalog.current_setting('informer.threshold_sigma', true), '')::float8,
-                    3) AS k
-      FROM informer.detect_settings d),
+    SELECT d.horizon_step, d.retired_after FROM informer.detect_settings d),
 forecast AS (
     SELECT DISTINCT ON (m.pattern_id, p.rpc_id, p.bucket)
            m.pattern_id, p.rpc_id, p.bucket, m.model_id, m.version AS model_version,
-           p.predicted, p.lower, p.upper, s.bucket_width
+           p.predicted, p.lower, p.upper, p.sigma, s.bucket_width
       FROM informer.predictions p
       JOIN informer.models m ON m.model_id OPERATOR(pg_catalog.=) p.model_id
       JOIN informer.pattern pt ON pt.pattern_id OPERATOR(pg_catalog.=) m.pattern_id
@@ -83,10 +90,9 @@ forecast AS (
      ORDER BY m.pattern_id, p.rpc_id, p.bucket, m.version DESC),
 judged AS (
     SELECT f.*, COALESCE(t.calls, 0) AS observed,
-           (f.lower OPERATOR(pg_catalog.+) f.upper) OPERATOR(pg_catalog./) 2 AS expected,
-           CASE WHEN settings.k OPERATOR(pg_catalog.>) 0
-                THEN (f.upper OPERATOR(pg_catalog.-) f.lower) OPERATOR(pg_catalog./) (2 OPERATOR(pg_catalog.*) settings.k)
-           END AS sigma,                            -- unknown with k = 0
+           informer._stable(COALESCE(t.calls, 0)) OPERATOR(pg_catalog.-)
+           ((informer._stable(f.lower) OPERATOR(pg_catalog.+) informer._stable(f.upper))
+            OPERATOR(pg_catalog./) 2) AS distance,  -- from the midpoint, stable scale
            -- silent now and for the retired_after buckets before (the
            -- lookup runs only for silent buckets, which are few)
            (t.calls IS NULL) AND NOT EXISTS (
@@ -103,11 +109,9 @@ judged AS (
 SELECT j.pattern_id, j.rpc_id, r.src, r.dst, j.bucket, j.observed,
        j.predicted, j.lower, j.upper,
        CASE WHEN j.sigma IS NULL THEN NULL
-            WHEN j.sigma OPERATOR(pg_catalog.>) 0
-                THEN (j.observed OPERATOR(pg_catalog.-) j.expected) OPERATOR(pg_catalog./) j.sigma
-            WHEN j.observed OPERATOR(pg_catalog.=) j.expected THEN 0
-            ELSE pg_catalog.sign(j.observed OPERATOR(pg_catalog.-) j.expected)
-                 OPERATOR(pg_catalog.*) 'Infinity'::float8
+            WHEN j.sigma OPERATOR(pg_catalog.>) 0 THEN j.distance OPERATOR(pg_catalog./) j.sigma
+            WHEN j.distance OPERATOR(pg_catalog.=) 0 THEN 0
+            ELSE pg_catalog.sign(j.distance) OPERATOR(pg_catalog.*) 'Infinity'::float8
        END AS score,
        CASE WHEN j.retired THEN 'retired'
             WHEN j.observed OPERATOR(pg_catalog.>) j.upper THEN 'spike'
@@ -119,7 +123,7 @@ SELECT j.pattern_id, j.rpc_id, r.src, r.dst, j.bucket, j.observed,
   FROM judged j
   JOIN informer.rpc r ON r.rpc_id OPERATOR(pg_catalog.=) j.rpc_id;
 COMMENT ON MATERIALIZED VIEW informer.anomalies IS
-    'every complete bucket of every modelled RPC judged against its forecast: observed, predicted, bounds, score = (observed - predicted - M)/Sigma, direction spike|drop|retired, is_anomaly; refreshed by informer_detect() or informer_refresh_anomalies()';
+    'every complete bucket of every modelled RPC judged against its forecast: observed, predicted, bounds, score = (sqrt(observed + 3/8) - sqrt(predicted + 3/8) - M)/Sigma, direction spike|drop|retired, is_anomaly; refreshed by informer_detect() or informer_refresh_anomalies()';
 CREATE UNIQUE INDEX anomalies_key ON informer.anomalies (pattern_id, rpc_id, bucket);
 CREATE INDEX anomalies_rpc_idx ON informer.anomalies (rpc_id, bucket);
 CREATE INDEX anomalies_found_idx ON informer.anomalies (bucket) WHERE is_anomaly;

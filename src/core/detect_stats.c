@@ -1,6 +1,7 @@
 /*
- * detect_stats.c -- forecast errors in count space: detection statistics,
- * per-step metrics and naive baseline forecasts (detect_stats.h).
+ * detect_stats.c -- forecast errors: detection statistics on the
+ * square-root scale, the band, score and pattern-wide threshold they give,
+ * per-step metrics in calls and naive baseline forecasts (detect_stats.h).
  */
 #include "detect_stats.h"
 
@@ -17,6 +18,14 @@ detect_observed(const double *counts, int n_nodes, int horizon,
 					counts[(size_t) (origins[w] + h) * n_nodes + n];
 }
 
+#define STABLE_SHIFT 0.375
+
+double
+detect_stable(double calls)
+{
+	return sqrt((calls > 0.0 ? calls : 0.0) + STABLE_SHIFT);
+}
+
 void
 detect_stats(const double *obs, const double *pred, int horizon, int count,
 			 int n_nodes, double *mean, double *std)
@@ -31,20 +40,71 @@ detect_stats(const double *obs, const double *pred, int horizon, int count,
 			{
 				size_t		i = ((size_t) h * count + w) * n_nodes + n;
 
-				sum += obs[i] - pred[i];
+				sum += detect_stable(obs[i]) - detect_stable(pred[i]);
 			}
 			double		m = count > 0 ? sum / count : 0.0;
 
 			for (int w = 0; w < count; w++)
 			{
 				size_t		i = ((size_t) h * count + w) * n_nodes + n;
-				double		d = obs[i] - pred[i] - m;
+				double		d = detect_stable(obs[i]) - detect_stable(pred[i]) - m;
 
 				sq += d * d;
 			}
 			mean[(size_t) n * horizon + h] = m;
 			std[(size_t) n * horizon + h] = count > 1 ? sqrt(sq / (count - 1)) : 0.0;
 		}
+}
+
+/* The count whose stable value is v, continued monotonically below 0. */
+static double
+unstable(double v)
+{
+	return (v > 0.0 ? v * v : -v * v) - STABLE_SHIFT;
+}
+
+void
+detect_band(double pred, double m, double s, double k, double *lower, double *upper)
+{
+	double		centre = detect_stable(pred) + m;
+
+	*lower = unstable(centre - k * s);
+	*upper = unstable(centre + k * s);
+}
+
+double
+detect_score(double obs, double pred, double m, double s)
+{
+	double		d = detect_stable(obs) - detect_stable(pred) - m;
+
+	if (s > 0.0)
+		return d / s;
+	return d == 0.0 ? 0.0 : copysign(INFINITY, d);
+}
+
+double
+detect_family_k(double k, int n)
+{
+	double		tail, lo, hi;
+
+	if (n <= 1 || !(k > 0.0))
+		return k;
+	/* the two-sided tail erfc(x / sqrt 2) falls monotonically: bisect */
+	tail = erfc(k / sqrt(2.0)) / n;
+	lo = k;
+	hi = k + 1.0;
+	while (erfc(hi / sqrt(2.0)) > tail)
+		hi += 1.0;
+	for (int i = 0; i < 100 && hi - lo > 1e-12; i++)
+	{
+		double		mid = 0.5 * (lo + hi);
+
+		if (erfc(mid / sqrt(2.0)) > tail)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return 0.5 * (lo + hi);
 }
 
 void

@@ -2,9 +2,12 @@
  * model_infer.c -- forecasts of a pattern's active model into
  * informer.predictions: the next horizon buckets after the source's last
  * complete bucket, or every bucket of a past range (each forecast made
- * from the buckets before its origin only).  The band is
- * predicted + M +- k * S with the model's detection statistics (M, S) for
- * the RPC and step, and k = informer.threshold_sigma.
+ * from the buckets before its origin only).  The band holds the counts
+ * whose square-root scale value lies in stable(predicted) + M +- k * S,
+ * with the model's detection statistics (M, S) for the RPC and step
+ * (detect_stats.h) and k = informer.threshold_sigma, raised for a pattern
+ * of several RPCs so that a bucket of the whole pattern has the false-alarm
+ * rate k gives one RPC (informer.threshold_scope).
  */
 #include "postgres.h"
 
@@ -20,6 +23,7 @@
 #include "utils/memutils.h"
 #include "utils/timestamp.h"
 
+#include "detect_stats.h"
 #include "forecast.h"
 #include "informer.h"
 #include "model_io.h"
@@ -27,7 +31,14 @@
 #include "models.h"
 
 double		informer_threshold_sigma = 3.0;
+int			informer_threshold_scope = INFORMER_SCOPE_PATTERN;
 int			informer_max_model_memory = 1024;
+
+static const struct config_enum_entry scope_options[] = {
+	{"pattern", INFORMER_SCOPE_PATTERN, false},
+	{"rpc", INFORMER_SCOPE_RPC, false},
+	{NULL, 0, false}
+};
 
 void
 informer_define_model_gucs(void)
@@ -40,8 +51,15 @@ informer_define_model_gucs(void)
 	DefineCustomRealVariable("informer.threshold_sigma",
 							 "k of the band predicted + M +- k*S stored with each forecast.",
 							 "M and S are the mean and standard deviation of the model's "
-							 "forecast errors for the RPC and horizon step; the paper uses 3.",
+							 "forecast errors for the RPC and horizon step, on the square-root "
+							 "scale; the paper uses 3.",
 							 &informer_threshold_sigma, 3.0, 0.0, 1000.0,
+							 PGC_USERSET, 0, NULL, NULL, NULL);
+	DefineCustomEnumVariable("informer.threshold_scope",
+							 "Whose false-alarm rate k sets: a pattern's bucket, or each RPC's.",
+							 "pattern raises k for a pattern of n RPCs until n RPCs together "
+							 "raise as few false alarms as one RPC at k; rpc uses k as it is.",
+							 &informer_threshold_scope, INFORMER_SCOPE_PATTERN, scope_options,
 							 PGC_USERSET, 0, NULL, NULL, NULL);
 }
 
@@ -125,13 +143,16 @@ load_active(int32 pattern_id, int batch, InferState *st)
 typedef struct Rows
 {
 	int			n, cap;
-	Datum	   *rpc, *bucket, *step, *pred, *lower, *upper;
+	Datum	   *rpc, *bucket, *step, *pred, *lower, *upper, *sigma;
 } Rows;
 
-/* One prediction with its band predicted + m +- k * s. */
+/* One prediction with its band stable(pred) + m +- k * s (detect_band). */
 static void
-rows_add(Rows *r, int32 rpc, TimestampTz bucket, int step, double pred, double m, double s)
+rows_add(Rows *r, int32 rpc, TimestampTz bucket, int step, double pred, double m, double s,
+		 double k)
 {
+	double		lower, upper;
+
 	if (r->n == r->cap)
 	{
 		r->cap = r->cap ? r->cap * 2 : 256;
@@ -142,14 +163,17 @@ rows_add(Rows *r, int32 rpc, TimestampTz bucket, int step, double pred, double m
 		GROW(pred);
 		GROW(lower);
 		GROW(upper);
+		GROW(sigma);
 #undef GROW
 	}
 	r->rpc[r->n] = Int32GetDatum(rpc);
 	r->bucket[r->n] = TimestampTzGetDatum(bucket);
 	r->step[r->n] = Int32GetDatum(step);
 	r->pred[r->n] = Float8GetDatum(pred);
-	r->lower[r->n] = Float8GetDatum(pred + m - informer_threshold_sigma * s);
-	r->upper[r->n] = Float8GetDatum(pred + m + informer_threshold_sigma * s);
+	detect_band(pred, m, s, k, &lower, &upper);
+	r->lower[r->n] = Float8GetDatum(lower);
+	r->upper[r->n] = Float8GetDatum(upper);
+	r->sigma[r->n] = Float8GetDatum(s);
 	r->n++;
 }
 
@@ -167,9 +191,9 @@ array_of(Datum *d, int n, Oid type)
 static void
 store_rows(int64 model_id, const Rows *r)
 {
-	Oid			types[7] = {INT8OID, INT4ARRAYOID, TIMESTAMPTZARRAYOID, INT4ARRAYOID,
-	FLOAT8ARRAYOID, FLOAT8ARRAYOID, FLOAT8ARRAYOID};
-	Datum		values[7];
+	Oid			types[8] = {INT8OID, INT4ARRAYOID, TIMESTAMPTZARRAYOID, INT4ARRAYOID,
+	FLOAT8ARRAYOID, FLOAT8ARRAYOID, FLOAT8ARRAYOID, FLOAT8ARRAYOID};
+	Datum		values[8];
 
 	values[0] = Int64GetDatum(model_id);
 	values[1] = array_of(r->rpc, r->n, INT4OID);
@@ -178,14 +202,16 @@ store_rows(int64 model_id, const Rows *r)
 	values[4] = array_of(r->pred, r->n, FLOAT8OID);
 	values[5] = array_of(r->lower, r->n, FLOAT8OID);
 	values[6] = array_of(r->upper, r->n, FLOAT8OID);
+	values[7] = array_of(r->sigma, r->n, FLOAT8OID);
 	SPI_connect();
 	informer_jobs_execute("INSERT INTO informer.predictions AS p "
-						  "  (model_id, rpc_id, bucket, step, predicted, lower, upper) "
-						  "SELECT $1, u.* FROM unnest($2, $3, $4, $5, $6, $7) u "
+						  "  (model_id, rpc_id, bucket, step, predicted, lower, upper, sigma) "
+						  "SELECT $1, u.* FROM unnest($2, $3, $4, $5, $6, $7, $8) u "
 						  "ON CONFLICT (model_id, rpc_id, bucket, step) DO UPDATE SET "
 						  "  predicted = EXCLUDED.predicted, lower = EXCLUDED.lower, "
-						  "  upper = EXCLUDED.upper, made_at = EXCLUDED.made_at",
-						  7, types, values, NULL);
+						  "  upper = EXCLUDED.upper, sigma = EXCLUDED.sigma, "
+						  "  made_at = EXCLUDED.made_at",
+						  8, types, values, NULL);
 	SPI_finish();
 }
 
@@ -204,6 +230,8 @@ forecast_origins(InferState *st, const PatternData *d, TimestampTz first, int co
 	double	   *counts = informer_pattern_counts(d, start, n_buckets);
 	int		   *origins = palloc(sizeof(int) * count);
 	double	   *out = palloc_extended(sizeof(double) * c->horizon * count * d->n_nodes, MCXT_ALLOC_HUGE);
+	double		kf = informer_threshold_scope == INFORMER_SCOPE_PATTERN
+		? detect_family_k(informer_threshold_sigma, d->n_nodes) : informer_threshold_sigma;
 	char		err[256];
 
 	for (int i = 0; i < count; i++)
@@ -225,7 +253,7 @@ forecast_origins(InferState *st, const PatternData *d, TimestampTz first, int co
 				size_t		k = (size_t) n * c->horizon + h;
 
 				rows_add(rows, d->rpc_id[n], b, h + 1, out[((size_t) h * count + i) * d->n_nodes + n],
-						 st->img.stats_mean[k], st->img.stats_std[k]);
+						 st->img.stats_mean[k], st->img.stats_std[k], kf);
 			}
 		}
 	CHECK_FOR_INTERRUPTS();

@@ -44,6 +44,14 @@ extern void informer_train_pattern(int32 pattern_id, const char *options, int64 
 extern int64 informer_infer_pattern(int32 pattern_id, const TimestampTz *range_from,
 									const TimestampTz *range_to, int64 *model_id);
 extern double informer_threshold_sigma;
+
+/* informer.threshold_scope: whose false-alarm rate k sets */
+typedef enum InformerThresholdScope
+{
+	INFORMER_SCOPE_PATTERN,		/* a bucket of the whole pattern */
+	INFORMER_SCOPE_RPC			/* each RPC's bucket */
+} InformerThresholdScope;
+extern int	informer_threshold_scope;
 extern int	informer_max_model_memory;
 extern void informer_define_model_gucs(void);
 

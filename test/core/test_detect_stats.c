@@ -12,6 +12,8 @@
 #include "train.h"
 #include "unit.h"
 
+#define M_PI_REF 3.14159265358979323846
+
 #define DN 3
 #define DT 40
 #define DH 4
@@ -24,7 +26,7 @@ fill_counts(double *c)
 			c[t * DN + n] = (double) ((t * 7 + n * 13) % 11) + 5.0 * n + (t % 5 == 0 ? 20 : 0);
 }
 
-/* mean and sample std of obs - pred for one (node, step), computed directly */
+/* mean and sample std of sqrt(obs + 3/8) - sqrt(pred + 3/8) for one (node, step), directly */
 static void
 brute_stats(const double *c, const double *pred, const int *org, int count, int n, int h,
 			double *m, double *s)
@@ -34,7 +36,7 @@ brute_stats(const double *c, const double *pred, const int *org, int count, int 
 
 	for (int w = 0; w < count; w++)
 	{
-		e[w] = c[(org[w] + h) * DN + n] - pred[(h * count + w) * DN + n];
+		e[w] = sqrt(c[(org[w] + h) * DN + n] + 0.375) - sqrt(pred[(h * count + w) * DN + n] + 0.375);
 		sum += e[w];
 	}
 	*m = sum / count;
@@ -70,26 +72,92 @@ TEST(detect_stats_brute_force)
 
 TEST(detect_stats_hand_computed)
 {
-	/* one node, horizon 1, errors 1, 3, 5, -1: mean 2, sample var 20/3 */
-	double		obs[4] = {4, 6, 8, 0}, pred[4] = {3, 3, 3, 1}, m, s;
+	/*
+	 * one node, horizon 1, counts chosen so that x + 3/8 is a square: obs
+	 * 0.625, 3.625, 8.625, 15.625 (stable 1, 2, 3, 4) against pred 0.625
+	 * (stable 1) give stable errors 0, 1, 2, 3: mean 1.5, sample var 5/3
+	 */
+	double		obs[4] = {0.625, 3.625, 8.625, 15.625}, pred[4] = {0.625, 0.625, 0.625, 0.625};
+	double		m, s;
 	StepError	e;
 
 	detect_stats(obs, pred, 1, 4, 1, &m, &s);
-	CHECK_CLOSE(m, 2.0, 1e-15, 0);
-	CHECK_CLOSE(s, sqrt(20.0 / 3.0), 1e-15, 0);
+	CHECK_CLOSE(m, 1.5, 1e-14, 0);
+	CHECK_CLOSE(s, sqrt(5.0 / 3.0), 1e-14, 0);
+	/* the metrics stay in calls: errors 0, 3, 8, 15 */
 	detect_step_errors(obs, pred, 1, 4, 1, &e);
-	CHECK_CLOSE(e.mae, 10.0 / 4, 1e-15, 0);
-	CHECK_CLOSE(e.rmse, sqrt(36.0 / 4), 1e-15, 0);
-	/* the zero observation is left out of MAPE */
-	CHECK_CLOSE(e.mape, (1.0 / 4 + 3.0 / 6 + 5.0 / 8) / 3, 1e-15, 0);
+	CHECK_CLOSE(e.mae, 26.0 / 4, 1e-14, 0);
+	CHECK_CLOSE(e.rmse, sqrt((0 + 9 + 64 + 225) / 4.0), 1e-14, 0);
+	CHECK_CLOSE(e.mape, (0 + 3 / 3.625 + 8 / 8.625 + 15 / 15.625) / 4, 1e-14, 0);
 	/* one window: the spread is 0, never a division by zero */
-	detect_stats(obs, pred, 1, 1, 1, &m, &s);
+	detect_stats(obs + 1, pred, 1, 1, 1, &m, &s);
 	CHECK(m == 1.0 && s == 0.0);
+	/* a negative forecast counts as 0 calls */
+	CHECK(detect_stable(-4.0) == detect_stable(0.0));
 	/* every observation zero: MAPE is undefined */
-	double		zeros[2] = {0, 0};
+	double		zeros[2] = {0, 0}, p3[2] = {3, 3};
 
-	detect_step_errors(zeros, pred, 1, 2, 1, &e);
+	detect_step_errors(zeros, p3, 1, 2, 1, &e);
 	CHECK(isnan(e.mape) && e.mae == 3.0);
+}
+
+TEST(detect_band_and_score_by_hand)
+{
+	double		lo, hi;
+
+	/* pred 0.625 -> stable 1; m 0.5, s 1, k 3: stable band -1.5 .. 4.5 */
+	detect_band(0.625, 0.5, 1.0, 3.0, &lo, &hi);
+	CHECK_CLOSE(hi, 4.5 * 4.5 - 0.375, 1e-12, 0);
+	CHECK(lo < -0.375);				/* no count is below: no drop possible */
+	/* pred 15.625 -> stable 4; m 0, s 0.5, k 2: stable 3 .. 5 = calls 8.625 .. 24.625 */
+	detect_band(15.625, 0.0, 0.5, 2.0, &lo, &hi);
+	CHECK_CLOSE(lo, 8.625, 1e-12, 0);
+	CHECK_CLOSE(hi, 24.625, 1e-12, 0);
+	/* the band's edges score exactly +-k */
+	CHECK_CLOSE(detect_score(hi, 15.625, 0.0, 0.5), 2.0, 1e-12, 0);
+	CHECK_CLOSE(detect_score(lo, 15.625, 0.0, 0.5), -2.0, 1e-12, 0);
+	CHECK_CLOSE(detect_score(35.625, 15.625, 0.5, 0.25), (6.0 - 4.0 - 0.5) / 0.25, 1e-12, 0);
+	/* no spread: any difference is infinitely far, none is 0 */
+	CHECK(detect_score(9, 8, 0, 0) == INFINITY);
+	CHECK(detect_score(7, 8, 0, 0) == -INFINITY);
+	CHECK(detect_score(8, 8, 0, 0) == 0.0);
+}
+
+/* P(|Z| > x) from the normal density by Simpson's rule, independent of erfc */
+static double
+two_sided_tail(double x)
+{
+	int			steps = 20000;
+	double		b = x + 40.0, h = (b - x) / steps, sum = 0;
+
+	for (int i = 0; i <= steps; i++)
+	{
+		double		t = x + i * h;
+		double		w = (i == 0 || i == steps) ? 1 : (i % 2 ? 4 : 2);
+
+		sum += w * exp(-0.5 * t * t);
+	}
+	return 2.0 * sum * h / 3.0 / sqrt(2.0 * M_PI_REF);
+}
+
+TEST(detect_family_k_keeps_the_rate)
+{
+	/* known quantiles: P(|Z| > 3) = 0.0026998; / 50 -> 4.0376 */
+	CHECK(detect_family_k(3.0, 1) == 3.0);
+	CHECK(detect_family_k(3.0, 0) == 3.0);
+	CHECK(detect_family_k(0.0, 50) == 0.0);
+	CHECK_CLOSE(detect_family_k(3.0, 50), 4.0376, 1e-4, 0);
+	for (int n = 2; n <= 5000; n *= 3)
+	{
+		double		kf = detect_family_k(3.0, n);
+
+		CHECK(kf > 3.0);
+		CHECK_CLOSE(two_sided_tail(kf) * n, two_sided_tail(3.0), 0, 1e-6);
+	}
+	/* a huge k whose tail underflows stays finite and at least k */
+	double		big = detect_family_k(900.0, 10);
+
+	CHECK(isfinite(big) && big >= 900.0);
 }
 
 TEST(detect_naive_forecasts)

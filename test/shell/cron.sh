@@ -38,8 +38,11 @@ q "SELECT informer_register_source('cron_src', 'cron_log', 'ts', 'trace', 'calle
 q "SELECT count(*) FROM informer_mine_patterns('cron_src', '2026-06-01', '2026-06-02')" >/dev/null
 q "INSERT INTO informer.models (pattern_id, version, config, metrics, weights, active, owner)
    SELECT pattern_id, 1, '{}', '{}', '\x00', false, current_user::regrole FROM informer.pattern" >/dev/null
-q "INSERT INTO informer.predictions (model_id, rpc_id, bucket, step, predicted, lower, upper)
-   SELECT model_id, rpc_id, timestamptz '2026-06-01 00:00+00' + b * interval '20 minutes', 1, 100, 90, 110
+# predicted 99.625 calls is 10 on the scale sqrt(calls + 3/8); with M = 0,
+# Sigma = 0.5 and k = 3 the band is 8.5 .. 11.5 there, 71.875 .. 131.875 calls
+q "INSERT INTO informer.predictions (model_id, rpc_id, bucket, step, predicted, lower, upper, sigma)
+   SELECT model_id, rpc_id, timestamptz '2026-06-01 00:00+00' + b * interval '20 minutes', 1,
+          99.625, 71.875, 131.875, 0.5
      FROM informer.models, informer.rpc, generate_series(0, 5) b" >/dev/null
 
 check "informer_schedule() returns both jobs" \
@@ -59,8 +62,9 @@ check "a bad schedule is pg_cron's error" "invalid schedule: every minute" \
 # the detection command, as pg_cron stores it, run by hand
 cmd=$(q "SELECT command FROM cron.job WHERE jobname = 'informer-detect'")
 check "the detection command refreshes traffic and judges the buckets" "(1,0,0,1,0)" "$(q "$cmd")"
-check "the spike is in informer.anomalies" "web|api|2026-06-01 00:40:00+00|200|spike|30" \
-    "$(q "SELECT src, dst, bucket, observed, direction, score FROM informer_anomalies('-infinity')")"
+# score (sqrt(200.375) - 10) / 0.5 = 8.3108
+check "the spike is in informer.anomalies" "web|api|2026-06-01 00:40:00+00|200|spike|8.3108" \
+    "$(q "SELECT src, dst, bucket, observed, direction, round(score::numeric, 4) FROM informer_anomalies('-infinity')")"
 
 # and by pg_cron itself: every minute, until one run has finished
 q "INSERT INTO cron_log SELECT timestamptz '2026-06-01 02:00+00' + j * interval '1 second', 'late' || j, 'web', 'api'

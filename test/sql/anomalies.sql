@@ -25,17 +25,20 @@ SELECT informer_register_source('det', 'det_log', 'ts', 'trace', 'caller', 'call
 SELECT rows_read, buckets, watermark FROM informer_refresh_traffic('det');
 SELECT patterns, pattern_rpcs FROM informer_mine_patterns('det', '2026-05-01', '2026-05-02');
 
--- A model of the pattern and its forecasts, written by hand: predicted 10
--- with M = 1, Sigma = 2, k = 3 (bounds 5 and 17) at step 1; 30 within
--- [25, 37] at step 2.  Buckets 0..7; bucket 7 is not complete (the newest
--- row is inside it), so it is not judged.
+-- A model of the pattern and its forecasts, written by hand.  On the
+-- square-root scale sqrt(calls + 3/8): predicted 8.625 (3) with M = 0.5,
+-- Sigma = 0.25, k = 3 gives the band 2.75 .. 4.25, i.e. 7.1875 .. 17.6875
+-- calls, at step 1; predicted 30 with M = 0 and the same Sigma gives
+-- 22.2955 .. 38.8295 at step 2.  Buckets 0..7; bucket 7 is not complete (the
+-- newest row is inside it), so it is not judged.
 INSERT INTO informer.models (pattern_id, version, config, metrics, weights, active, owner)
 SELECT pattern_id, 1, '{}', '{}', '\x00', true, current_user::regrole FROM informer.pattern;
-INSERT INTO informer.predictions (model_id, rpc_id, bucket, step, predicted, lower, upper)
+INSERT INTO informer.predictions (model_id, rpc_id, bucket, step, predicted, lower, upper, sigma)
 SELECT m.model_id, r.rpc_id, timestamptz '2026-05-01 00:00+00' + b * interval '1 hour', s.step,
-       s.predicted, s.lower, s.upper
+       s.predicted, s.lower, s.upper, 0.25
   FROM informer.models m, informer.rpc r, generate_series(0, 7) b,
-       (VALUES (1, 10.0, 5.0, 17.0), (2, 30.0, 25.0, 37.0)) s(step, predicted, lower, upper);
+       (VALUES (1, 8.625, 7.1875, 17.6875),
+               (2, 30.0, 22.295472118106773, 38.82952788189322)) s(step, predicted, lower, upper);
 
 -- the view was created populated, so the first refresh may be concurrent
 SELECT informer_refresh_anomalies();
@@ -44,23 +47,24 @@ SELECT informer_refresh_anomalies();
 SELECT src, dst, bucket, observed, predicted, lower, upper, score, direction, is_anomaly, model_version
   FROM informer.anomalies ORDER BY rpc_id, bucket;
 
--- hand-computed: score = (observed - 10 - 1) / 2, anomaly outside [5, 17]
+-- hand-computed: score = (sqrt(observed + 3/8) - 3 - 0.5) / 0.25 to 6
+-- decimals, anomaly outside [7.1875, 17.6875]
 SELECT count(*) AS mismatches FROM (
-    (SELECT r.src, a.bucket, a.score, a.direction FROM informer.anomalies a JOIN informer.rpc r USING (rpc_id)
+    (SELECT r.src, a.bucket, round(a.score::numeric, 6), a.direction FROM informer.anomalies a JOIN informer.rpc r USING (rpc_id)
      EXCEPT
      SELECT src, timestamptz '2026-05-01 00:00+00' + b * interval '1 hour', score, dir
-       FROM (VALUES ('a', 0, 0.0, NULL), ('a', 1, 0.0, NULL), ('a', 2, 4.5, 'spike'), ('a', 3, -3.5, 'drop'),
-                    ('a', 4, 3.0, NULL), ('a', 5, 0.5, NULL), ('a', 6, -0.5, NULL),
-                    ('b', 0, -0.5, NULL), ('b', 1, -0.5, NULL), ('b', 2, -0.5, NULL), ('b', 3, -5.5, 'drop'),
-                    ('b', 4, -5.5, 'drop'), ('b', 5, -5.5, 'drop'), ('b', 6, -5.5, 'drop')) v(src, b, score, dir))
+       FROM (VALUES ('a', 0, -0.509262, NULL), ('a', 1, -0.509262, NULL), ('a', 2, 4.05547, 'spike'), ('a', 3, -5.6334, 'drop'),
+                    ('a', 4, 2.673332, NULL), ('a', 5, 0.071247, NULL), ('a', 6, -1.115901, NULL),
+                    ('b', 0, -1.115901, NULL), ('b', 1, -1.115901, NULL), ('b', 2, -1.115901, NULL), ('b', 3, -11.55051, 'drop'),
+                    ('b', 4, -11.55051, 'drop'), ('b', 5, -11.55051, 'drop'), ('b', 6, -11.55051, 'drop')) v(src, b, score, dir))
     UNION ALL
     (SELECT src, timestamptz '2026-05-01 00:00+00' + b * interval '1 hour', score, dir
-       FROM (VALUES ('a', 0, 0.0, NULL), ('a', 1, 0.0, NULL), ('a', 2, 4.5, 'spike'), ('a', 3, -3.5, 'drop'),
-                    ('a', 4, 3.0, NULL), ('a', 5, 0.5, NULL), ('a', 6, -0.5, NULL),
-                    ('b', 0, -0.5, NULL), ('b', 1, -0.5, NULL), ('b', 2, -0.5, NULL), ('b', 3, -5.5, 'drop'),
-                    ('b', 4, -5.5, 'drop'), ('b', 5, -5.5, 'drop'), ('b', 6, -5.5, 'drop')) v(src, b, score, dir)
+       FROM (VALUES ('a', 0, -0.509262, NULL), ('a', 1, -0.509262, NULL), ('a', 2, 4.05547, 'spike'), ('a', 3, -5.6334, 'drop'),
+                    ('a', 4, 2.673332, NULL), ('a', 5, 0.071247, NULL), ('a', 6, -1.115901, NULL),
+                    ('b', 0, -1.115901, NULL), ('b', 1, -1.115901, NULL), ('b', 2, -1.115901, NULL), ('b', 3, -11.55051, 'drop'),
+                    ('b', 4, -11.55051, 'drop'), ('b', 5, -11.55051, 'drop'), ('b', 6, -11.55051, 'drop')) v(src, b, score, dir)
      EXCEPT
-     SELECT r.src, a.bucket, a.score, a.direction FROM informer.anomalies a JOIN informer.rpc r USING (rpc_id))) d;
+     SELECT r.src, a.bucket, round(a.score::numeric, 6), a.direction FROM informer.anomalies a JOIN informer.rpc r USING (rpc_id))) d;
 
 -- retired after 2 silent buckets: b->c's third and fourth silent buckets
 -- are 'retired', not anomalies
@@ -71,7 +75,7 @@ SELECT bucket, observed, direction, is_anomaly FROM informer.anomalies a JOIN in
 SELECT rpc_id, src, dst, last_seen, active_patterns = ARRAY[(SELECT min(pattern_id) FROM informer.pattern)] AS judged, status
   FROM informer.v_rpc_status ORDER BY rpc_id;
 
--- judged against the step-2 forecasts (30 in [25, 37]): everything is a drop
+-- judged against the step-2 forecasts (30 in [22.3, 38.8]): everything is a drop
 SELECT horizon_step FROM informer_set_detection(horizon_step => 2);
 SELECT informer_refresh_anomalies(concurrent => false);
 SELECT count(*) FILTER (WHERE direction = 'drop') AS drops, count(*) AS judged,
@@ -82,8 +86,8 @@ SELECT informer_refresh_anomalies();
 -- a newer model version takes over the buckets it forecast
 INSERT INTO informer.models (pattern_id, version, config, metrics, weights, active, owner)
 SELECT pattern_id, 2, '{}', '{}', '\x00', false, current_user::regrole FROM informer.pattern;
-INSERT INTO informer.predictions (model_id, rpc_id, bucket, step, predicted, lower, upper)
-SELECT m.model_id, r.rpc_id, timestamptz '2026-05-01 06:00+00', 1, 20, 15, 25
+INSERT INTO informer.predictions (model_id, rpc_id, bucket, step, predicted, lower, upper, sigma)
+SELECT m.model_id, r.rpc_id, timestamptz '2026-05-01 06:00+00', 1, 20, 13.79169871802458, 27.333301281975423, 0.25
   FROM informer.models m, informer.rpc r WHERE m.version = 2;
 SELECT informer_refresh_anomalies();
 SELECT src, bucket, model_version, predicted, direction FROM informer.anomalies

@@ -39,30 +39,61 @@ SELECT sum(informer_infer_now(pattern_id, '2026-01-06 08:00+00', '2026-01-07 20:
 SELECT informer_refresh_anomalies() > 0 AS found;
 
 -- Reference: the step-1 forecasts judged with the model's statistics M and
--- Sigma per RPC and step; retired = no call in the bucket or the 6 before.
+-- Sigma per RPC and step on the scale sqrt(calls + 3/8), and k raised for
+-- the pattern's n RPCs so that P(|Z| > k_n) = P(|Z| > 3) / n (the table:
+-- normal quantiles computed apart); retired = no call in the bucket or the
+-- 6 before.
+CREATE TABLE k_of_n (n int, k float8);
+INSERT INTO k_of_n VALUES
+       (1, 3.000000000), (2, 3.205154921), (3, 3.320075204), (4, 3.399557844), (5, 3.460107782),
+       (6, 3.508898842), (7, 3.549689919), (8, 3.584693329), (9, 3.615319574), (10, 3.642522276),
+       (11, 3.666975807), (12, 3.689174349), (13, 3.709490657), (14, 3.728212717), (15, 3.745567555),
+       (16, 3.761737257), (17, 3.776870056), (18, 3.791088207), (19, 3.804493698), (20, 3.817172483),
+       (21, 3.829197665), (22, 3.840631921), (23, 3.851529393), (24, 3.861937164), (25, 3.871896427),
+       (26, 3.881443425), (27, 3.890610214), (28, 3.899425277), (29, 3.907914036), (30, 3.916099276),
+       (31, 3.924001491), (32, 3.931639185), (33, 3.939029118), (34, 3.946186517), (35, 3.953125259),
+       (36, 3.959858025), (37, 3.966396430), (38, 3.972751142), (39, 3.978931983), (40, 3.984948010),
+       (41, 3.990807599), (42, 3.996518506), (43, 4.002087930), (44, 4.007522562), (45, 4.012828635),
+       (46, 4.018011961), (47, 4.023077969), (48, 4.028031742), (49, 4.032878038), (50, 4.037621323),
+       (51, 4.042265792), (52, 4.046815392), (53, 4.051273839), (54, 4.055644635), (55, 4.059931088),
+       (56, 4.064136324), (57, 4.068263296), (58, 4.072314804), (59, 4.076293499), (60, 4.080201898),
+       (61, 4.084042389), (62, 4.087817241), (63, 4.091528614), (64, 4.095178561), (65, 4.098769041),
+       (66, 4.102301920), (67, 4.105778977), (68, 4.109201912), (69, 4.112572349), (70, 4.115891840),
+       (71, 4.119161869), (72, 4.122383859), (73, 4.125559171), (74, 4.128689110), (75, 4.131774926),
+       (76, 4.134817821), (77, 4.137818947), (78, 4.140779412), (79, 4.143700280), (80, 4.146582573),
+       (81, 4.149427276), (82, 4.152235337), (83, 4.155007667), (84, 4.157745147), (85, 4.160448622),
+       (86, 4.163118910), (87, 4.165756798), (88, 4.168363048), (89, 4.170938392), (90, 4.173483542),
+       (91, 4.175999181), (92, 4.178485971), (93, 4.180944554), (94, 4.183375549), (95, 4.185779556),
+       (96, 4.188157153), (97, 4.190508904), (98, 4.192835353), (99, 4.195137027), (100, 4.197414438),
+       (101, 4.199668080), (102, 4.201898435), (103, 4.204105969), (104, 4.206291135), (105, 4.208454373),
+       (106, 4.210596108), (107, 4.212716755), (108, 4.214816718), (109, 4.216896387), (110, 4.218956142),
+       (111, 4.220996355), (112, 4.223017383), (113, 4.225019578), (114, 4.227003281), (115, 4.228968821),
+       (116, 4.230916523), (117, 4.232846700), (118, 4.234759659), (119, 4.236655697), (120, 4.238535106);
 CREATE TABLE ref AS
 SELECT m.pattern_id, p.rpc_id, p.bucket, p.predicted, COALESCE(t.calls, 0) AS observed,
-       s.err_mean, s.err_std,
+       s.err_mean, s.err_std, k.k,
+       (sqrt(COALESCE(t.calls, 0) + 0.375) - sqrt(p.predicted + 0.375) - s.err_mean) AS e,
+       sqrt(p.predicted + 0.375) + s.err_mean AS centre,
        NOT EXISTS (SELECT FROM informer.traffic t2
                     WHERE t2.rpc_id = p.rpc_id
                       AND t2.bucket BETWEEN p.bucket - 6 * interval '20 minutes' AND p.bucket) AS retired
   FROM informer.predictions p
   JOIN informer.models m USING (model_id)
+  JOIN k_of_n k ON k.n = (m.config->>'nodes')::int
   JOIN informer.model_stats s ON s.model_id = p.model_id AND s.rpc_id = p.rpc_id AND s.step = p.step
   LEFT JOIN informer.traffic t ON t.rpc_id = p.rpc_id AND t.bucket = p.bucket
  WHERE p.step = 1;
 SELECT count(*) = 108 * (SELECT sum(rpcs) FROM informer.pattern JOIN picked USING (pattern_id)) AS every_bucket_judged,
        count(*) FILTER (WHERE a.bucket IS NULL OR r.bucket IS NULL) AS unmatched,
-       count(*) FILTER (WHERE r.err_std > 0
-                          AND abs(a.score - (r.observed - r.predicted - r.err_mean) / r.err_std) > 1e-6) AS score_differs,
-       count(*) FILTER (WHERE abs(a.lower - (r.predicted + r.err_mean - 3 * r.err_std)) > 1e-6
-                           OR abs(a.upper - (r.predicted + r.err_mean + 3 * r.err_std)) > 1e-6) AS bounds_differ,
+       count(*) FILTER (WHERE r.err_std > 0 AND abs(a.score - r.e / r.err_std) > 1e-6) AS score_differs,
+       count(*) FILTER (WHERE abs(sign(a.lower + 0.375) * sqrt(abs(a.lower + 0.375)) - (r.centre - r.k * r.err_std)) > 1e-6
+                           OR abs(sqrt(a.upper + 0.375) - (r.centre + r.k * r.err_std)) > 1e-6) AS bounds_differ,
        count(*) FILTER (WHERE a.is_anomaly IS DISTINCT FROM
-                              (NOT r.retired AND abs(r.observed - r.predicted - r.err_mean) > 3 * r.err_std)) AS judgement_differs,
+                              (NOT r.retired AND abs(r.e) > r.k * r.err_std)) AS judgement_differs,
        count(*) FILTER (WHERE a.direction IS DISTINCT FROM
                               CASE WHEN r.retired THEN 'retired'
-                                   WHEN r.observed - r.predicted - r.err_mean > 3 * r.err_std THEN 'spike'
-                                   WHEN r.observed - r.predicted - r.err_mean < -3 * r.err_std THEN 'drop' END) AS direction_differs
+                                   WHEN r.e > r.k * r.err_std THEN 'spike'
+                                   WHEN r.e < -r.k * r.err_std THEN 'drop' END) AS direction_differs
   FROM ref r FULL JOIN informer.anomalies a USING (pattern_id, rpc_id, bucket);
 
 -- the labelled burst (20 times the logins for an hour) is found
@@ -103,11 +134,18 @@ SELECT xml_is_well_formed_document((SELECT doc::text FROM svg)) AS well_formed,
        (SELECT count(*) FROM (SELECT * FROM m EXCEPT SELECT * FROM v) x) AS markers_not_in_view,
        (SELECT count(*) FROM (SELECT * FROM v EXCEPT SELECT * FROM m) x) AS anomalies_without_marker;
 
--- with k = 0 the bounds collapse and Sigma is unknown: no score
+-- with k = 0 the bands collapse onto a point: every bucket off it is an
+-- anomaly, and the scores (which do not depend on k) stay as they were
+CREATE TABLE scores_k3 AS SELECT pattern_id, rpc_id, bucket, score FROM informer.anomalies;
 SET informer.threshold_sigma = 0;
+SELECT sum(informer_infer_now(pattern_id, '2026-01-06 08:00+00', '2026-01-07 20:00+00')) > 0 AS forecast_again
+  FROM picked;
 SELECT informer_refresh_anomalies() >= 0 AS refreshed;
-SELECT count(*) > 0 AS judged, count(*) FILTER (WHERE score IS NOT NULL) AS scores_without_sigma
-  FROM informer.anomalies;
+SELECT count(*) > 0 AS judged,
+       count(*) FILTER (WHERE a.lower <> a.upper) AS bands_not_collapsed,
+       count(*) FILTER (WHERE a.is_anomaly IS DISTINCT FROM (a.score <> 0 AND a.direction IS DISTINCT FROM 'retired')) AS judgement_differs,
+       count(*) FILTER (WHERE abs(a.score - k3.score) > 1e-9) AS scores_changed
+  FROM informer.anomalies a JOIN scores_k3 k3 USING (pattern_id, rpc_id, bucket);
 RESET informer.threshold_sigma;
 
 \c contrib_regression

@@ -77,16 +77,31 @@ SELECT count(DISTINCT bucket) AS buckets, min(step) AS first_step, max(step) AS 
                        WHERE source_name = 'mdl') AS starts_at_incomplete_bucket,
        bool_and(predicted >= 0) AS counts_clamped_at_zero
   FROM informer.predictions WHERE model_id = :m2;
--- each band is predicted + M +- 3 S of the model's statistics
-SELECT bool_and(abs(p.lower - (p.predicted + s.err_mean - 3 * s.err_std)) < 1e-9
-            AND abs(p.upper - (p.predicted + s.err_mean + 3 * s.err_std)) < 1e-9) AS band_3_sigma
+-- each band holds the calls whose sqrt(calls + 3/8) is within
+-- sqrt(predicted + 3/8) + M +- k S of the model's statistics, with S stored;
+-- for the pattern's 8 RPCs, k = 3.584693329 (P(|Z| > k) = P(|Z| > 3) / 8,
+-- from an independent normal quantile)
+SELECT bool_and(abs(informer._stable(p.lower) - (sqrt(p.predicted + 0.375) + s.err_mean - 3.584693329 * s.err_std)) < 1e-8
+            AND abs(informer._stable(p.upper) - (sqrt(p.predicted + 0.375) + s.err_mean + 3.584693329 * s.err_std)) < 1e-8
+            AND p.sigma = s.err_std) AS band_of_the_pattern,
+       bool_or(p.lower < p.predicted AND p.predicted < p.upper) AS some_band_around_forecast
+  FROM informer.predictions p JOIN informer.model_stats s USING (model_id, rpc_id, step)
+ WHERE p.model_id = :m2;
+-- k as it is for each RPC: 3, then 1.5
+SET informer.threshold_scope = rpc;
+SELECT informer_infer_now(:pid) = :prpcs * 3 AS forecast_again;
+SELECT bool_and(abs(informer._stable(p.lower) - (sqrt(p.predicted + 0.375) + s.err_mean - 3 * s.err_std)) < 1e-8
+            AND abs(informer._stable(p.upper) - (sqrt(p.predicted + 0.375) + s.err_mean + 3 * s.err_std)) < 1e-8) AS band_3_sigma
   FROM informer.predictions p JOIN informer.model_stats s USING (model_id, rpc_id, step)
  WHERE p.model_id = :m2;
 SET informer.threshold_sigma = 1.5;
 SELECT informer_infer_now(:pid) = :prpcs * 3 AS forecast_again;
-SELECT bool_and(abs(p.upper - p.lower - 3 * s.err_std) < 1e-9) AS band_1_5_sigma, count(*) = :prpcs * 3 AS replaced
+SELECT bool_and(abs(informer._stable(p.upper) - informer._stable(p.lower) - 3 * s.err_std) < 1e-8) AS band_1_5_sigma,
+       count(*) = :prpcs * 3 AS replaced
   FROM informer.predictions p JOIN informer.model_stats s USING (model_id, rpc_id, step)
  WHERE p.model_id = :m2;
+RESET informer.threshold_scope;
+SET informer.threshold_scope = everyone;
 RESET informer.threshold_sigma;
 SET informer.threshold_sigma = -1;
 -- a backfill: every bucket of the range gets steps 1..3, each from data before its origin;
