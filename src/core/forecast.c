@@ -1,7 +1,11 @@
 /*
- * forecast.c -- call counts forecast by a trained DCRNN (forecast.h).
+ * forecast.c -- call counts forecast by a trained DCRNN, in batches of
+ * windows, or one origin after the other with anomalous buckets replaced
+ * by their forecasts (forecast.h).
  */
 #include "forecast.h"
+
+#include "detect_stats.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -37,38 +41,62 @@ forecast_batch(DcrnnModel *m, const double *norm_mean, const double *norm_std,
 			}
 }
 
-int
-forecast_counts(DcrnnModel *m, const double *norm_mean, const double *norm_std,
-				const double *counts, int n_buckets, const int *origins,
-				int count, double *out, char *err, size_t errlen)
+static int
+check_model(const DcrnnConfig *c, char *err, size_t errlen)
 {
-	const DcrnnConfig *c = &m->cfg;
-
 	if (c->input_dim != 1 || c->output_dim != 1)
 	{
 		snprintf(err, errlen, "the model has %d input and %d output features per node, not 1",
 				 c->input_dim, c->output_dim);
 		return -1;
 	}
-	for (int i = 0; i < count; i++)
-		if (origins[i] < c->history || origins[i] > n_buckets)
-		{
-			snprintf(err, errlen, "forecast origin %d needs buckets %d..%d, but there are %d",
-					 origins[i], origins[i] - c->history, origins[i] - 1, n_buckets);
-			return -1;
-		}
+	return 0;
+}
 
-	float	   *x = malloc(sizeof(float) * c->history * c->batch * c->num_nodes);
-	float	   *pred = malloc(sizeof(float) * c->horizon * c->batch * c->num_nodes);
-
-	if (x == NULL || pred == NULL)
+static int
+check_origin(const DcrnnConfig *c, int origin, int n_buckets, char *err, size_t errlen)
+{
+	if (origin < c->history || origin > n_buckets)
 	{
-		free(x);
-		free(pred);
+		snprintf(err, errlen, "forecast origin %d needs buckets %d..%d, but there are %d",
+				 origin, origin - c->history, origin - 1, n_buckets);
+		return -1;
+	}
+	return 0;
+}
+
+/* Input and output room for one batch of the model; -1 with a message. */
+static int
+batch_buffers(const DcrnnConfig *c, float **x, float **pred, char *err, size_t errlen)
+{
+	*x = malloc(sizeof(float) * c->history * c->batch * c->num_nodes);
+	*pred = malloc(sizeof(float) * c->horizon * c->batch * c->num_nodes);
+	if (*x == NULL || *pred == NULL)
+	{
+		free(*x);
+		free(*pred);
 		snprintf(err, errlen, "out of memory for a forecast batch of %d windows of %d nodes",
 				 c->batch, c->num_nodes);
 		return -1;
 	}
+	return 0;
+}
+
+int
+forecast_counts(DcrnnModel *m, const double *norm_mean, const double *norm_std,
+				const double *counts, int n_buckets, const int *origins,
+				int count, double *out, char *err, size_t errlen)
+{
+	const DcrnnConfig *c = &m->cfg;
+	float	   *x, *pred;
+
+	if (check_model(c, err, errlen) < 0)
+		return -1;
+	for (int i = 0; i < count; i++)
+		if (check_origin(c, origins[i], n_buckets, err, errlen) < 0)
+			return -1;
+	if (batch_buffers(c, &x, &pred, err, errlen) < 0)
+		return -1;
 	for (int first = 0; first < count; first += c->batch)
 	{
 		int			batch = count - first < c->batch ? count - first : c->batch;
@@ -78,5 +106,77 @@ forecast_counts(DcrnnModel *m, const double *norm_mean, const double *norm_std,
 	}
 	free(x);
 	free(pred);
+	return 0;
+}
+
+/*
+ * Judges bucket o of every node against the step-1 forecast step1 (N
+ * values) and replaces the anomalous ones that are not too long a run.
+ */
+static void
+clean_bucket(const DcrnnConfig *c, const double *stats_mean, const double *stats_std,
+			 double k, int max_run, const double *step1, double *row, int *run)
+{
+	for (int n = 0; n < c->num_nodes; n++)
+	{
+		size_t		st = (size_t) n * c->horizon;	/* step 1 of node n */
+		double		lower, upper;
+
+		detect_band(step1[n], stats_mean[st], stats_std[st], k, &lower, &upper);
+		if (row[n] >= lower && row[n] <= upper)
+		{
+			run[n] = 0;
+			continue;
+		}
+		if (++run[n] <= max_run)
+			row[n] = step1[n];
+	}
+}
+
+int
+forecast_counts_robust(DcrnnModel *m, const double *norm_mean, const double *norm_std,
+					   const double *stats_mean, const double *stats_std, double k,
+					   int max_run, double *counts, int n_buckets, int first, int count,
+					   double *out, char *err, size_t errlen)
+{
+	const DcrnnConfig *c = &m->cfg;
+	int			n_nodes = c->num_nodes;
+	float	   *x, *pred;
+	double	   *one;
+	int		   *run;
+
+	if (check_model(c, err, errlen) < 0 ||
+		(count > 0 && (check_origin(c, first, n_buckets, err, errlen) < 0 ||
+					   check_origin(c, first + count - 1, n_buckets, err, errlen) < 0)))
+		return -1;
+	if (batch_buffers(c, &x, &pred, err, errlen) < 0)
+		return -1;
+	one = malloc(sizeof(double) * c->horizon * n_nodes);
+	run = calloc((size_t) n_nodes, sizeof(int));
+	if (one == NULL || run == NULL)
+	{
+		free(x);
+		free(pred);
+		free(one);
+		free(run);
+		snprintf(err, errlen, "out of memory for the run lengths of %d nodes", n_nodes);
+		return -1;
+	}
+	for (int i = 0; i < count; i++)
+	{
+		int			origin = first + i;
+
+		forecast_batch(m, norm_mean, norm_std, counts, &origin, 1, 1, 0, x, pred, one);
+		for (int h = 0; h < c->horizon; h++)
+			for (int n = 0; n < n_nodes; n++)
+				out[((size_t) h * count + i) * n_nodes + n] = one[(size_t) h * n_nodes + n];
+		if (origin < n_buckets)
+			clean_bucket(c, stats_mean, stats_std, k, max_run, one,
+						 counts + (size_t) origin * n_nodes, run);
+	}
+	free(x);
+	free(pred);
+	free(one);
+	free(run);
 	return 0;
 }

@@ -25,4 +25,22 @@ int			forecast_counts(DcrnnModel *m, const double *norm_mean,
 							int n_buckets, const int *origins, int count,
 							double *out, char *err, size_t errlen);
 
+/*
+ * Forecasts like forecast_counts from the consecutive origins first,
+ * first + 1, ..., first + count - 1, one at a time, so that an anomaly does
+ * not drag the forecasts after it: once origin o is forecast, a bucket o
+ * (o < n_buckets) whose count lies outside its step-1 band (detect_band with
+ * stats_mean/stats_std, node-major per horizon step as in a model's
+ * statistics slot, and k) is replaced in counts by its step-1 forecast,
+ * for the windows after it.  A node outside its band for more than max_run
+ * buckets in a row keeps its counts from then on until it is back inside:
+ * a lasting change becomes the model's input, as a level shift must.
+ * counts (n_buckets x N) is changed in place.
+ */
+int			forecast_counts_robust(DcrnnModel *m, const double *norm_mean,
+								   const double *norm_std, const double *stats_mean,
+								   const double *stats_std, double k, int max_run,
+								   double *counts, int n_buckets, int first, int count,
+								   double *out, char *err, size_t errlen);
+
 #endif

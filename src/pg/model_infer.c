@@ -7,7 +7,8 @@
  * with the model's detection statistics (M, S) for the RPC and step
  * (detect_stats.h) and k = informer.threshold_sigma, raised for a pattern
  * of several RPCs so that a bucket of the whole pattern has the false-alarm
- * rate k gives one RPC (informer.threshold_scope).
+ * rate k gives one RPC (informer.threshold_scope).  The history a forecast
+ * starts from has its anomalous buckets replaced by their forecasts.
  */
 #include "postgres.h"
 
@@ -217,34 +218,40 @@ store_rows(int64 model_id, const Rows *r)
 
 /*
  * Forecasts from origins first, first + width, ... (count of them); rows
- * for buckets in [lo, hi) only.  The counts cover the history buckets
- * before the first origin up to the last origin.
+ * for buckets in [lo, hi) only.  Each origin is forecast after the one
+ * before it, from the WARMUP buckets before first on, with the anomalous
+ * buckets of the history replaced by their forecasts
+ * (forecast_counts_robust): an attack or an outage that has just ended does
+ * not drag the forecasts after it, and a forecast is the same whether made
+ * now or in a backfill.  A node outside its band for more than history
+ * buckets in a row is taken as changed and its counts are used as they are.
  */
+#define WARMUP(c) (2 * (c)->history)
+
 static void
 forecast_origins(InferState *st, const PatternData *d, TimestampTz first, int count,
 				 TimestampTz lo, TimestampTz hi, Rows *rows)
 {
 	const DcrnnConfig *c = &st->net->cfg;
-	TimestampTz start = first - d->width * c->history;
-	int			n_buckets = c->history + count - 1;
+	int			all = WARMUP(c) + count;
+	TimestampTz start = first - d->width * (c->history + WARMUP(c));
+	int			n_buckets = c->history + all - 1;
 	double	   *counts = informer_pattern_counts(d, start, n_buckets);
-	int		   *origins = palloc(sizeof(int) * count);
-	double	   *out = palloc_extended(sizeof(double) * c->horizon * count * d->n_nodes, MCXT_ALLOC_HUGE);
+	double	   *out = palloc_extended(sizeof(double) * c->horizon * all * d->n_nodes, MCXT_ALLOC_HUGE);
 	double		kf = informer_threshold_scope == INFORMER_SCOPE_PATTERN
 		? detect_family_k(informer_threshold_sigma, d->n_nodes) : informer_threshold_sigma;
 	char		err[256];
 
-	for (int i = 0; i < count; i++)
-		origins[i] = c->history + i;
-	if (forecast_counts(st->net, st->img.norm_mean, st->img.norm_std, counts, n_buckets,
-						origins, count, out, err, sizeof err) < 0)
+	if (forecast_counts_robust(st->net, st->img.norm_mean, st->img.norm_std,
+							   st->img.stats_mean, st->img.stats_std, kf, c->history,
+							   counts, n_buckets, c->history, all, out, err, sizeof err) < 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_EXCEPTION),
 				 errmsg("could not forecast pattern %d: %s", d->pattern_id, err)));
 	for (int h = 0; h < c->horizon; h++)
-		for (int i = 0; i < count; i++)
+		for (int i = WARMUP(c); i < all; i++)
 		{
-			TimestampTz b = first + d->width * (i + h);
+			TimestampTz b = first + d->width * (i - WARMUP(c) + h);
 
 			if (b < lo || b >= hi)
 				continue;
@@ -252,7 +259,7 @@ forecast_origins(InferState *st, const PatternData *d, TimestampTz first, int co
 			{
 				size_t		k = (size_t) n * c->horizon + h;
 
-				rows_add(rows, d->rpc_id[n], b, h + 1, out[((size_t) h * count + i) * d->n_nodes + n],
+				rows_add(rows, d->rpc_id[n], b, h + 1, out[((size_t) h * all + i) * d->n_nodes + n],
 						 st->img.stats_mean[k], st->img.stats_std[k], kf);
 			}
 		}

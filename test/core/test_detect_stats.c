@@ -5,6 +5,7 @@
  */
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "detect_stats.h"
 #include "forecast.h"
@@ -222,4 +223,105 @@ TEST(forecast_counts_matches_train_predict)
 	free(out);
 	dcrnn_free(m);
 	series_free(&s);
+}
+
+/* a tiny random model over DN nodes, history 5, horizon DH */
+static DcrnnModel *
+tiny_model(void)
+{
+	DcrnnConfig cfg;
+	char		err[256];
+	DcrnnModel *m;
+
+	dcrnn_config_default(&cfg, DN);
+	cfg.units = 4;
+	cfg.layers = 1;
+	cfg.history = 5;
+	cfg.horizon = DH;
+	cfg.batch = 4;
+	m = dcrnn_create(&cfg, err, sizeof err);
+	if (m != NULL)
+		dcrnn_init_params(m, 7);
+	return m;
+}
+
+/*
+ * forecast_counts_robust against a reference built from forecast_counts one
+ * origin at a time, with the replacement rule written out here: a huge
+ * spike of 4 buckets on node 0 is replaced for max_run = 2 buckets, then
+ * kept; with a band too wide to leave, nothing is replaced and the result is
+ * forecast_counts' over the same origins.
+ */
+TEST(forecast_robust_replaces_short_anomalies)
+{
+	double		c[DT * DN], ref[DT * DN], norm_mean[DN], norm_std[DN];
+	double		sm[DN * DH] = {0}, ss[DN * DH];
+	int			first = 10, count = 25, run[DN] = {0};
+	double	   *out = malloc(sizeof(double) * DH * count * DN);
+	double	   *one = malloc(sizeof(double) * DH * DN);
+	double	   *plain = malloc(sizeof(double) * DH * count * DN);
+	int		   *org = malloc(sizeof(int) * count);
+	char		err[256];
+	DcrnnModel *m = tiny_model();
+
+	REQUIRE(m != NULL && out && one && plain && org);
+	fill_counts(c);
+	for (int b = 20; b < 24; b++)
+		c[b * DN] = 5000;
+	for (int n = 0; n < DN; n++)
+	{
+		norm_mean[n] = 2.0;
+		norm_std[n] = 1.0;
+	}
+	for (int i = 0; i < DN * DH; i++)
+		ss[i] = 2.0;			/* k s = 6: the usual counts stay inside */
+	memcpy(ref, c, sizeof c);
+	for (int i = 0; i < count; i++)
+	{
+		int			o = first + i;
+
+		REQUIRE(forecast_counts(m, norm_mean, norm_std, ref, DT, &o, 1, one, err, sizeof err) == 0);
+		for (int n = 0; n < DN; n++)
+		{
+			double		z = (sqrt(ref[o * DN + n] + 0.375) - sqrt(one[n] + 0.375)) / 2.0;
+
+			if (fabs(z) <= 3.0)
+				run[n] = 0;
+			else if (++run[n] <= 2)
+				ref[o * DN + n] = one[n];
+		}
+		for (int h = 0; h < DH; h++)
+			for (int n = 0; n < DN; n++)
+				plain[(h * count + i) * DN + n] = one[h * DN + n];
+	}
+	REQUIRE(forecast_counts_robust(m, norm_mean, norm_std, sm, ss, 3.0, 2, c, DT, first, count,
+								   out, err, sizeof err) == 0);
+	CHECK(memcmp(out, plain, sizeof(double) * DH * count * DN) == 0);
+	CHECK(memcmp(c, ref, sizeof c) == 0);
+	CHECK(c[20 * DN] != 5000 && c[21 * DN] != 5000);	/* replaced */
+	CHECK(c[22 * DN] == 5000 && c[23 * DN] == 5000);	/* a lasting change: kept */
+
+	/* a band nobody leaves: the counts stay, the forecasts are the batched ones */
+	fill_counts(c);
+	for (int i = 0; i < DN * DH; i++)
+		ss[i] = 1e9;
+	for (int i = 0; i < count; i++)
+		org[i] = first + i;
+	REQUIRE(forecast_counts(m, norm_mean, norm_std, c, DT, org, count, plain, err, sizeof err) == 0);
+	memcpy(ref, c, sizeof c);
+	REQUIRE(forecast_counts_robust(m, norm_mean, norm_std, sm, ss, 3.0, 2, c, DT, first, count,
+								   out, err, sizeof err) == 0);
+	CHECK(memcmp(c, ref, sizeof c) == 0);
+	for (int i = 0; i < DH * count * DN; i++)
+		CHECK_CLOSE(out[i], plain[i], 1e-5, 1e-5);	/* float32 GEMMs of other shapes */
+	/* origins without history, or past the counts, are refused */
+	CHECK(forecast_counts_robust(m, norm_mean, norm_std, sm, ss, 3.0, 2, c, DT, 4, 2,
+								 out, err, sizeof err) == -1);
+	CHECK(forecast_counts_robust(m, norm_mean, norm_std, sm, ss, 3.0, 2, c, DT, DT, 2,
+								 out, err, sizeof err) == -1);
+	free(out);
+	free(one);
+	free(plain);
+	free(org);
+	dcrnn_free(m);
 }
