@@ -194,7 +194,10 @@ trainer_alloc(Trainer *t)
 	return 0;
 }
 
-/* The backend's context: m's supports, the series' scaler, m's weights. */
+/*
+ * The backend's context: m's supports, the series' scaler, m's weights.
+ * Returns 0, or TRAIN_BACKEND_FAILED with the backend's message in err.
+ */
 static int
 trainer_open(Trainer *t)
 {
@@ -204,13 +207,14 @@ trainer_open(Trainer *t)
 
 	t->ctx = be->create(&m->cfg, 1, t->err, t->errlen);
 	if (!t->ctx)
-		return -1;
+		return TRAIN_BACKEND_FAILED;
 	for (int k = 0; k < m->cfg.num_supports; k++)
 		if (be->set_support(t->ctx, 0, k, m->supports + k * nn, t->err, t->errlen) < 0)
-			return -1;
-	if (be->set_scaler(t->ctx, 0, t->mean, t->std, t->err, t->errlen) < 0)
-		return -1;
-	return be->load_params(t->ctx, 0, m->params, t->err, t->errlen);
+			return TRAIN_BACKEND_FAILED;
+	if (be->set_scaler(t->ctx, 0, t->mean, t->std, t->err, t->errlen) < 0 ||
+		be->load_params(t->ctx, 0, m->params, t->err, t->errlen) < 0)
+		return TRAIN_BACKEND_FAILED;
+	return 0;
 }
 
 static int
@@ -248,8 +252,8 @@ teacher_prob(const Trainer *t)
 
 /*
  * One optimisation step on windows[0..b): the backend's forward, masked
- * MAE, backward, clipping and Adam.  Returns 0 with the batch loss, or -1
- * with the backend's message in err.
+ * MAE, backward, clipping and Adam.  Returns 0 with the batch loss, or
+ * TRAIN_BACKEND_FAILED with the backend's message in err.
  */
 static int
 train_step(Trainer *t, const int *windows, int b, double *loss)
@@ -261,12 +265,15 @@ train_step(Trainer *t, const int *windows, int b, double *loss)
 		t->teacher[j] = next_uniform(&t->rng) < p;
 	if (t->be->train_step(t->ctx, t->x, b, t->y, t->teacher, &t->step, loss, NULL,
 						  t->err, t->errlen) < 0)
-		return -1;
+		return TRAIN_BACKEND_FAILED;
 	t->batches_seen++;
 	return 0;
 }
 
-/* Mean loss over n windows (inference, no teacher forcing); -1 on error. */
+/*
+ * Mean loss over n windows (inference, no teacher forcing); 0, or
+ * TRAIN_BACKEND_FAILED with the backend's message in err.
+ */
 static int
 eval_loss(Trainer *t, const int *windows, int n, double *loss)
 {
@@ -278,7 +285,7 @@ eval_loss(Trainer *t, const int *windows, int n, double *loss)
 
 		series_batch(t->s, windows + start, b, t->x, t->y);
 		if (t->be->forward(t->ctx, t->x, b, NULL, NULL, t->pred, t->err, t->errlen) < 0)
-			return -1;
+			return TRAIN_BACKEND_FAILED;
 		sum += b * dcrnn_masked_mae(t->pred, t->y, (size_t) t->s->horizon * b * t->s->n_nodes,
 									t->mean, t->std, (size_t) t->s->n_nodes,
 									t->o->mask_zero_targets, NULL);
@@ -289,8 +296,9 @@ eval_loss(Trainer *t, const int *windows, int n, double *loss)
 
 /*
  * One epoch (0-based) over the shuffled training windows.  Returns 1 when
- * cancelled, -1 with a message in err when the backend fails or the loss
- * is no longer finite, else 0 with the mean batch loss.
+ * cancelled, -1 with a message in err when the loss is no longer finite,
+ * TRAIN_BACKEND_FAILED when the backend fails, else 0 with the mean batch
+ * loss.
  */
 static int
 train_epoch(Trainer *t, int epoch, double *loss)
@@ -309,7 +317,7 @@ train_epoch(Trainer *t, int epoch, double *loss)
 		if (t->o->cancel && *t->o->cancel)
 			return 1;
 		if (train_step(t, t->order + start, b, &l) < 0)
-			return -1;
+			return TRAIN_BACKEND_FAILED;
 		if (!isfinite(l))
 		{
 			snprintf(t->err, t->errlen, "training diverged: the loss is not finite in epoch %d",
@@ -325,7 +333,7 @@ train_epoch(Trainer *t, int epoch, double *loss)
 
 /*
  * Epochs until the last, early stopping or a cancel; t->best holds the
- * best epoch's weights.  Returns 0, or -1 with a message in err.
+ * best epoch's weights.  Returns 0, or train_run_on's error codes.
  */
 static int
 train_epochs(Trainer *t, TrainResult *r)
@@ -340,7 +348,7 @@ train_epochs(Trainer *t, TrainResult *r)
 		int			rc = train_epoch(t, epoch, &p.train_loss);
 
 		if (rc < 0)
-			return -1;
+			return rc;
 		r->batches_seen = p.batches_seen = t->batches_seen;
 		if (rc > 0)
 		{
@@ -348,7 +356,7 @@ train_epochs(Trainer *t, TrainResult *r)
 			return 0;
 		}
 		if (s->n_val > 0 && eval_loss(t, t->val_windows, s->n_val, &p.val_loss) < 0)
-			return -1;
+			return TRAIN_BACKEND_FAILED;
 		p.teacher_prob = teacher_prob(t);
 		r->epochs = epoch + 1;
 		if (o->progress)
@@ -358,7 +366,7 @@ train_epochs(Trainer *t, TrainResult *r)
 			r->best_loss = s->n_val > 0 ? p.val_loss : p.train_loss;
 			r->best_epoch = epoch + 1;
 			if (t->be->store_params(t->ctx, 0, t->best, t->err, t->errlen) < 0)
-				return -1;
+				return TRAIN_BACKEND_FAILED;
 			wait = 0;
 		}
 		else if (++wait >= o->patience)
@@ -399,8 +407,8 @@ train_run_on(const DcrnnBackend *backend, DcrnnModel *m, const Series *s,
 	/* the best epoch's weights, or those of the last step when none ended */
 	if (rc == 0 && r->best_epoch > 0)
 		memcpy(m->params, t.best, m->n_params * sizeof(float));
-	else if (rc == 0)
-		rc = backend->store_params(t.ctx, 0, m->params, err, errlen);
+	else if (rc == 0 && backend->store_params(t.ctx, 0, m->params, err, errlen) < 0)
+		rc = TRAIN_BACKEND_FAILED;
 	trainer_free(&t);
 	return rc;
 }

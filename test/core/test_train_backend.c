@@ -3,7 +3,8 @@
  * on the CPU backend it gives, bit for bit, the model of a hand-written
  * reference loop of dcrnn.h calls (shuffle, coins, forward, masked MAE,
  * backward, clipping, Adam, validation, best weights); errors of a backend
- * come back through err with everything freed.
+ * come back through err with everything freed, and a loss that is not
+ * finite is reported as divergence.
  */
 #include "unit.h"
 #include "backend.h"
@@ -231,6 +232,8 @@ TEST(train_cpu_backend_equals_reference_loop_bit_for_bit)
 /* ---- a backend that fails on purpose: the CPU one, with one call broken ---- */
 
 static int	fail_at;				/* the call number that fails, 1-based */
+static int	nan_at;					/* the call whose step loss is NaN */
+static int	last_step;				/* the call number of the last step */
 static int	calls;
 static int	live_contexts;
 
@@ -274,8 +277,13 @@ f_train_step(DcrnnBackendCtx *c, const float *x, int b, const float *y,
 			 const unsigned char *t, const DcrnnStepOptions *o, double *loss,
 			 double *norms, char *err, size_t errlen)
 {
-	return failing(err, errlen) ? -1 :
-		dcrnn_backend_cpu()->train_step(c, x, b, y, t, o, loss, norms, err, errlen);
+	if (failing(err, errlen) ||
+		dcrnn_backend_cpu()->train_step(c, x, b, y, t, o, loss, norms, err, errlen) < 0)
+		return -1;
+	last_step = calls;
+	if (calls == nan_at)
+		loss[0] = NAN;
+	return 0;
 }
 
 static int
@@ -312,6 +320,8 @@ TEST(train_backend_errors_come_back_through_err)
 	calls = 0;
 	REQUIRE(train_run_on(&fb, m, &s, &o, &r, err, sizeof err) == 0);
 	total = calls;
+	int			final_step = last_step;
+
 	CHECK(total > 10 && live_contexts == 0);
 	for (fail_at = 1; fail_at <= total; fail_at++)
 	{
@@ -320,10 +330,18 @@ TEST(train_backend_errors_come_back_through_err)
 		calls = 0;
 		err[0] = '\0';
 		snprintf(want, sizeof want, "out of GPU memory: test backend, call %d", fail_at);
-		CHECK(train_run_on(&fb, m, &s, &o, &r, err, sizeof err) == -1);
+		CHECK(train_run_on(&fb, m, &s, &o, &r, err, sizeof err) == TRAIN_BACKEND_FAILED);
 		CHECK(strstr(err, want) != NULL);
 		CHECK(live_contexts == 0);
 	}
+	/* a step whose loss is not finite is divergence, not a backend failure */
+	fail_at = 0;
+	calls = 0;
+	nan_at = final_step;		/* the last step, in epoch 2 */
+	CHECK(train_run_on(&fb, m, &s, &o, &r, err, sizeof err) == -1);
+	CHECK(strcmp(err, "training diverged: the loss is not finite in epoch 2") == 0);
+	CHECK(live_contexts == 0);
+	nan_at = 0;
 	dcrnn_free(m);
 	series_free(&s);
 }
