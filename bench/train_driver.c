@@ -2,8 +2,9 @@
  * train_driver.c -- what training through the backend interface costs on
  * the CPU: train_run (the driver, through the CPU backend) against the same
  * number of steps written as direct dcrnn.h calls (forward, masked MAE,
- * backward, clipping, Adam), on one synthetic series; prints one JSON line
- * with wall and CPU seconds per step and the peak RSS.  Run each mode in
+ * backward, clipping, Adam), on one synthetic series, each followed by
+ * the forecast of the test windows as in a training job; prints one JSON
+ * line with wall and CPU seconds per step and the peak RSS.  Run each mode in
  * its own process (bench/train_driver.sh) so the peaks are each its own.
  *
  *   build/train_driver direct|driver [nodes] [epochs] [buckets]
@@ -139,6 +140,15 @@ main(int argc, char **argv)
 		steps = direct_steps(m, &s, &o);
 
 	double		wall = bench_now() - t0, cpu = bench_cpu_now() - c0;
+	float	   *fc = malloc(sizeof(float) * s.horizon * s.n_test * n);
+
+	/* then, as a training job does, forecast the test windows (untimed) */
+	if (!fc || train_predict(m, &s, s.n_train, s.n_test, fc, err, sizeof err) < 0)
+	{
+		fprintf(stderr, "cannot forecast: %s\n", fc ? err : "out of memory");
+		return 1;
+	}
+	free(fc);
 
 	printf("{\"bench\":\"train_driver\",\"impl\":\"%s\",\"nodes\":%d,\"units\":%d,\"layers\":%d,"
 		   "\"batch\":%d,\"epochs\":%d,\"steps\":%ld,\"wall_s_per_step\":%.4f,\"cpu_s_per_step\":%.4f,"

@@ -4,7 +4,8 @@
  * reference loop of dcrnn.h calls (shuffle, coins, forward, masked MAE,
  * backward, clipping, Adam, validation, best weights); errors of a backend
  * come back through err with everything freed, and a loss that is not
- * finite is reported as divergence.
+ * finite is reported as divergence; where a GPU is usable, the CUDA
+ * backend's loss curve under the driver follows the CPU one.
  */
 #include "unit.h"
 #include "backend.h"
@@ -343,5 +344,79 @@ TEST(train_backend_errors_come_back_through_err)
 	CHECK(live_contexts == 0);
 	nan_at = 0;
 	dcrnn_free(m);
+	series_free(&s);
+}
+
+/* ---- the CUDA backend under the same driver, where a GPU is usable ---- */
+
+typedef struct Curve
+{
+	int			n;
+	double		train[16];
+	double		val[16];
+} Curve;
+
+static void
+record_curve(void *arg, const TrainProgress *p)
+{
+	Curve	   *c = arg;
+
+	if (c->n < 16)
+	{
+		c->train[c->n] = p->train_loss;
+		c->val[c->n] = p->val_loss;
+		c->n++;
+	}
+}
+
+/*
+ * The driver on the CUDA backend follows the CPU one: the same steps, and
+ * training and validation losses per epoch within 1e-3 (relative; float32
+ * with another summation order, as the CUDA parity tests' loss curves).
+ * Skips where the module is not built or no device is usable.
+ */
+TEST(train_cuda_backend_follows_cpu)
+{
+	char		why[512];
+	FILE	   *f = fopen("informer_cuda.so", "rb");
+
+	if (!f)
+		SKIP("informer_cuda.so is not built (no nvcc, or USE_CUDA=0)");
+	fclose(f);
+
+	const DcrnnBackend *gpu = dcrnn_backend_for(DCRNN_DEVICE_CUDA, "./informer_cuda.so",
+												why, sizeof why);
+
+	if (!gpu)
+		SKIP(why);				/* "no usable CUDA device: ..." */
+
+	Series		s;
+	DcrnnModel *on_cpu = ref_model(), *on_gpu = ref_model();
+	Curve		cc = {0}, gc = {0};
+	TrainOptions o;
+	TrainResult rc, rg;
+	char		err[256] = "";
+
+	REQUIRE(on_cpu && on_gpu);
+	ref_series(&s);
+	ref_options(&o, 0);
+	o.patience = 100;
+	o.progress = record_curve;
+	o.progress_arg = &cc;
+	REQUIRE(train_run_on(dcrnn_backend_cpu(), on_cpu, &s, &o, &rc, err, sizeof err) == 0);
+	o.progress_arg = &gc;
+	if (train_run_on(gpu, on_gpu, &s, &o, &rg, err, sizeof err) != 0)
+		unit_fail(__FILE__, __LINE__, err);
+	CHECK(rg.epochs == rc.epochs && rg.batches_seen == rc.batches_seen && gc.n == cc.n);
+	for (int e = 0; e < cc.n && e < gc.n; e++)
+	{
+		CHECK_CLOSE(gc.train[e], cc.train[e], 1e-3, 0);
+		CHECK_CLOSE(gc.val[e], cc.val[e], 1e-3, 0);
+	}
+	/* the GPU's best weights came back into the model */
+	dcrnn_init_params(on_cpu, o.seed);
+	CHECK(memcmp(on_gpu->params, on_cpu->params, on_gpu->n_params * sizeof(float)) != 0);
+	dcrnn_free(on_cpu);
+	dcrnn_free(on_gpu);
 	series_free(&s);
 }
