@@ -1,11 +1,15 @@
 /*
  * train.c -- the training loop of train.h: batches, the scheduled-sampling
- * coins, Adam with step decay and clipping, early stopping.
+ * coins, Adam with step decay and clipping, early stopping, run through a
+ * DCRNN backend (backend.h) holding one model.
  *
- * Every buffer is allocated once before the first epoch; the loop itself
- * allocates nothing.  All randomness (initial weights, shuffles, coins)
- * comes from o->seed, and OpenBLAS gives the same sums for the same thread
- * count, so a seed fixes the model.
+ * The driver keeps the data, the coins and the schedule on the host; the
+ * backend does every step (forward, masked MAE, backward, clipping, Adam)
+ * and the validation forwards, and hands back the best weights.  Every
+ * buffer and the backend's context are allocated once before the first
+ * epoch; the loop itself allocates nothing.  All randomness (initial
+ * weights, shuffles, coins) comes from o->seed, and OpenBLAS gives the same
+ * sums for the same thread count, so a seed fixes the model on the CPU.
  */
 #include "train.h"
 
@@ -21,6 +25,8 @@
 
 typedef struct Trainer
 {
+	const DcrnnBackend *be;
+	DcrnnBackendCtx *ctx;		/* one model: m's configuration */
 	DcrnnModel *m;
 	const Series *s;
 	const TrainOptions *o;
@@ -28,17 +34,18 @@ typedef struct Trainer
 	float	   *x;				/* history x batch x N */
 	float	   *y;				/* horizon x batch x N */
 	float	   *pred;
-	float	   *dpred;
 	float	   *mean;			/* N, for the loss */
 	float	   *std;
 	float	   *best;			/* best weights so far */
 	int		   *order;			/* training windows, shuffled */
 	int		   *val_windows;	/* validation windows, in order */
 	unsigned char *teacher;		/* coins, one per decoder step */
-	DcrnnAdam	adam;
+	DcrnnStepOptions step;		/* lr set per epoch */
 	uint64_t	rng;
 	double		tau;
 	long		batches_seen;
+	char	   *err;
+	size_t		errlen;
 } Trainer;
 
 void
@@ -140,54 +147,41 @@ check_options(const DcrnnModel *m, const Series *s, const TrainOptions *o)
 static void
 trainer_free(Trainer *t)
 {
+	if (t->ctx)
+		t->be->destroy(t->ctx);
 	free(t->x);
 	free(t->y);
 	free(t->pred);
-	free(t->dpred);
 	free(t->mean);
 	free(t->std);
 	free(t->best);
 	free(t->order);
 	free(t->val_windows);
 	free(t->teacher);
-	dcrnn_adam_free(&t->adam);
 }
 
+/* Host buffers, allocated once; -1 when memory runs short. */
 static int
-trainer_init(Trainer *t, DcrnnModel *m, const Series *s, const TrainOptions *o)
+trainer_alloc(Trainer *t)
 {
+	const Series *s = t->s;
 	size_t		n = (size_t) s->n_nodes;
-	size_t		bx = (size_t) s->history * o->batch * n;
-	size_t		by = (size_t) s->horizon * o->batch * n;
-	long		per_epoch = (s->n_train + o->batch - 1) / o->batch;
 
-	memset(t, 0, sizeof *t);
-	t->m = m;
-	t->s = s;
-	t->o = o;
-	t->batch = o->batch;
-	t->rng = o->seed;
-	t->tau = o->cl_decay_steps > 0 ? o->cl_decay_steps :
-		train_scaled_decay(per_epoch * o->max_epochs);
-	t->x = malloc(bx * sizeof(float));
-	t->y = malloc(by * sizeof(float));
-	t->pred = malloc(by * sizeof(float));
-	t->dpred = malloc(by * sizeof(float));
+	t->x = malloc((size_t) s->history * t->batch * n * sizeof(float));
+	t->y = malloc((size_t) s->horizon * t->batch * n * sizeof(float));
+	t->pred = malloc((size_t) s->horizon * t->batch * n * sizeof(float));
 	t->mean = malloc(n * sizeof(float));
 	t->std = malloc(n * sizeof(float));
-	t->best = malloc(m->n_params * sizeof(float));
+	t->best = malloc(t->m->n_params * sizeof(float));
 	t->order = malloc((size_t) s->n_train * sizeof(int));
 	t->val_windows = malloc((size_t) (s->n_val ? s->n_val : 1) * sizeof(int));
 	t->teacher = calloc((size_t) s->horizon, 1);
-	if (dcrnn_adam_init(&t->adam, m->n_params) < 0 || !t->x || !t->y ||
-		!t->pred || !t->dpred || !t->mean || !t->std || !t->best ||
+	if (!t->x || !t->y || !t->pred || !t->mean || !t->std || !t->best ||
 		!t->order || !t->val_windows || !t->teacher)
 	{
-		trainer_free(t);
+		snprintf(t->err, t->errlen, "out of memory for training %zu parameters", t->m->n_params);
 		return -1;
 	}
-	t->adam.eps = o->adam_eps;
-	t->adam.eps_mode = o->adam_eps_mode;
 	for (size_t i = 0; i < n; i++)
 	{
 		t->mean[i] = (float) s->mean[i];
@@ -200,6 +194,54 @@ trainer_init(Trainer *t, DcrnnModel *m, const Series *s, const TrainOptions *o)
 	return 0;
 }
 
+/*
+ * The backend's context: m's supports, the series' scaler, m's weights.
+ * Returns 0, or TRAIN_BACKEND_FAILED with the backend's message in err.
+ */
+static int
+trainer_open(Trainer *t)
+{
+	const DcrnnBackend *be = t->be;
+	const DcrnnModel *m = t->m;
+	size_t		nn = (size_t) m->cfg.num_nodes * m->cfg.num_nodes;
+
+	t->ctx = be->create(&m->cfg, 1, t->err, t->errlen);
+	if (!t->ctx)
+		return TRAIN_BACKEND_FAILED;
+	for (int k = 0; k < m->cfg.num_supports; k++)
+		if (be->set_support(t->ctx, 0, k, m->supports + k * nn, t->err, t->errlen) < 0)
+			return TRAIN_BACKEND_FAILED;
+	if (be->set_scaler(t->ctx, 0, t->mean, t->std, t->err, t->errlen) < 0 ||
+		be->load_params(t->ctx, 0, m->params, t->err, t->errlen) < 0)
+		return TRAIN_BACKEND_FAILED;
+	return 0;
+}
+
+static int
+trainer_init(Trainer *t, const DcrnnBackend *be, DcrnnModel *m, const Series *s,
+			 const TrainOptions *o, char *err, size_t errlen)
+{
+	long		per_epoch = (s->n_train + o->batch - 1) / o->batch;
+
+	memset(t, 0, sizeof *t);
+	t->be = be;
+	t->m = m;
+	t->s = s;
+	t->o = o;
+	t->batch = o->batch;
+	t->err = err;
+	t->errlen = errlen;
+	t->rng = o->seed;
+	t->tau = o->cl_decay_steps > 0 ? o->cl_decay_steps :
+		train_scaled_decay(per_epoch * o->max_epochs);
+	t->step.max_grad_norm = o->max_grad_norm;
+	t->step.adam_eps_mode = o->adam_eps_mode;
+	t->step.adam_eps = o->adam_eps;
+	t->step.mask_zero_targets = o->mask_zero_targets;
+	dcrnn_init_params(m, o->seed);
+	return trainer_alloc(t) < 0 ? -1 : trainer_open(t);
+}
+
 static double
 teacher_prob(const Trainer *t)
 {
@@ -208,34 +250,32 @@ teacher_prob(const Trainer *t)
 	return t->tau / (t->tau + exp((double) t->batches_seen / t->tau));
 }
 
-/* One optimisation step on windows[0..b); returns the batch loss. */
-static double
-train_step(Trainer *t, const int *windows, int b, double lr)
+/*
+ * One optimisation step on windows[0..b): the backend's forward, masked
+ * MAE, backward, clipping and Adam.  Returns 0 with the batch loss, or
+ * TRAIN_BACKEND_FAILED with the backend's message in err.
+ */
+static int
+train_step(Trainer *t, const int *windows, int b, double *loss)
 {
-	DcrnnModel *m = t->m;
-	size_t		n_out = (size_t) t->s->horizon * b * t->s->n_nodes;
 	double		p = teacher_prob(t);
-	double		loss;
 
 	series_batch(t->s, windows, b, t->x, t->y);
 	for (int j = 0; j < t->s->horizon; j++)
 		t->teacher[j] = next_uniform(&t->rng) < p;
-	dcrnn_forward(m, t->x, b, t->y, t->teacher, t->pred);
-	loss = dcrnn_masked_mae(t->pred, t->y, n_out, t->mean, t->std,
-							(size_t) t->s->n_nodes, t->o->mask_zero_targets,
-							t->dpred);
-	if (!isfinite(loss))
-		return loss;
-	dcrnn_backward(m, t->dpred);
-	dcrnn_clip_grad_norm(m->grads, m->n_params, t->o->max_grad_norm);
-	dcrnn_adam_step(&t->adam, m->params, m->grads, lr);
+	if (t->be->train_step(t->ctx, t->x, b, t->y, t->teacher, &t->step, loss, NULL,
+						  t->err, t->errlen) < 0)
+		return TRAIN_BACKEND_FAILED;
 	t->batches_seen++;
-	return loss;
+	return 0;
 }
 
-/* Mean loss over n windows (inference, no teacher forcing). */
-static double
-eval_loss(Trainer *t, const int *windows, int n)
+/*
+ * Mean loss over n windows (inference, no teacher forcing); 0, or
+ * TRAIN_BACKEND_FAILED with the backend's message in err.
+ */
+static int
+eval_loss(Trainer *t, const int *windows, int n, double *loss)
 {
 	double		sum = 0;
 
@@ -244,25 +284,30 @@ eval_loss(Trainer *t, const int *windows, int n)
 		int			b = n - start < t->batch ? n - start : t->batch;
 
 		series_batch(t->s, windows + start, b, t->x, t->y);
-		dcrnn_forward(t->m, t->x, b, NULL, NULL, t->pred);
+		if (t->be->forward(t->ctx, t->x, b, NULL, NULL, t->pred, t->err, t->errlen) < 0)
+			return TRAIN_BACKEND_FAILED;
 		sum += b * dcrnn_masked_mae(t->pred, t->y, (size_t) t->s->horizon * b * t->s->n_nodes,
 									t->mean, t->std, (size_t) t->s->n_nodes,
 									t->o->mask_zero_targets, NULL);
 	}
-	return sum / n;
+	*loss = sum / n;
+	return 0;
 }
 
 /*
- * One epoch over the shuffled training windows.  Returns 1 when cancelled,
- * -1 when the loss is no longer finite, else 0 with the mean batch loss.
+ * One epoch (0-based) over the shuffled training windows.  Returns 1 when
+ * cancelled, -1 with a message in err when the loss is no longer finite,
+ * TRAIN_BACKEND_FAILED when the backend fails, else 0 with the mean batch
+ * loss.
  */
 static int
-train_epoch(Trainer *t, double lr, double *loss)
+train_epoch(Trainer *t, int epoch, double *loss)
 {
 	int			n = t->s->n_train;
 	int			batches = 0;
 	double		sum = 0;
 
+	t->step.lr = train_lr_at(t->o, epoch);
 	shuffle(t->order, n, &t->rng);
 	for (int start = 0; start < n; start += t->batch)
 	{
@@ -271,9 +316,14 @@ train_epoch(Trainer *t, double lr, double *loss)
 
 		if (t->o->cancel && *t->o->cancel)
 			return 1;
-		l = train_step(t, t->order + start, b, lr);
+		if (train_step(t, t->order + start, b, &l) < 0)
+			return TRAIN_BACKEND_FAILED;
 		if (!isfinite(l))
+		{
+			snprintf(t->err, t->errlen, "training diverged: the loss is not finite in epoch %d",
+					 epoch + 1);
 			return -1;
+		}
 		sum += l;
 		batches++;
 	}
@@ -281,13 +331,67 @@ train_epoch(Trainer *t, double lr, double *loss)
 	return 0;
 }
 
+/*
+ * Epochs until the last, early stopping or a cancel; t->best holds the
+ * best epoch's weights.  Returns 0, or train_run_on's error codes.
+ */
+static int
+train_epochs(Trainer *t, TrainResult *r)
+{
+	const TrainOptions *o = t->o;
+	const Series *s = t->s;
+	int			wait = 0;
+
+	for (int epoch = 0; epoch < o->max_epochs; epoch++)
+	{
+		TrainProgress p = {epoch + 1, 0, 0, NAN, train_lr_at(o, epoch), 0};
+		int			rc = train_epoch(t, epoch, &p.train_loss);
+
+		if (rc < 0)
+			return rc;
+		r->batches_seen = p.batches_seen = t->batches_seen;
+		if (rc > 0)
+		{
+			r->stop = TRAIN_CANCELLED;
+			return 0;
+		}
+		if (s->n_val > 0 && eval_loss(t, t->val_windows, s->n_val, &p.val_loss) < 0)
+			return TRAIN_BACKEND_FAILED;
+		p.teacher_prob = teacher_prob(t);
+		r->epochs = epoch + 1;
+		if (o->progress)
+			o->progress(o->progress_arg, &p);
+		if ((s->n_val > 0 ? p.val_loss : p.train_loss) < r->best_loss)
+		{
+			r->best_loss = s->n_val > 0 ? p.val_loss : p.train_loss;
+			r->best_epoch = epoch + 1;
+			if (t->be->store_params(t->ctx, 0, t->best, t->err, t->errlen) < 0)
+				return TRAIN_BACKEND_FAILED;
+			wait = 0;
+		}
+		else if (++wait >= o->patience)
+		{
+			r->stop = TRAIN_EARLY_STOPPED;
+			return 0;
+		}
+	}
+	return 0;
+}
+
 int
 train_run(DcrnnModel *m, const Series *s, const TrainOptions *o,
 		  TrainResult *r, char *err, size_t errlen)
 {
+	return train_run_on(dcrnn_backend_cpu(), m, s, o, r, err, errlen);
+}
+
+int
+train_run_on(const DcrnnBackend *backend, DcrnnModel *m, const Series *s,
+			 const TrainOptions *o, TrainResult *r, char *err, size_t errlen)
+{
 	const char *bad = check_options(m, s, o);
 	Trainer		t;
-	int			wait = 0;
+	int			rc;
 
 	memset(r, 0, sizeof *r);
 	r->best_loss = INFINITY;
@@ -296,53 +400,17 @@ train_run(DcrnnModel *m, const Series *s, const TrainOptions *o,
 		snprintf(err, errlen, "%s", bad);
 		return -1;
 	}
-	if (trainer_init(&t, m, s, o) < 0)
-	{
-		snprintf(err, errlen, "out of memory for training %zu parameters", m->n_params);
-		return -1;
-	}
+	rc = trainer_init(&t, backend, m, s, o, err, errlen);
 	r->cl_decay_steps = t.tau;
-	dcrnn_init_params(m, o->seed);
-	for (int epoch = 0; epoch < o->max_epochs; epoch++)
-	{
-		TrainProgress p = {epoch + 1, 0, 0, NAN, train_lr_at(o, epoch), 0};
-		int			rc = train_epoch(&t, p.lr, &p.train_loss);
-
-		if (rc < 0)
-		{
-			snprintf(err, errlen, "training diverged: the loss is not finite in epoch %d", epoch + 1);
-			trainer_free(&t);
-			return -1;
-		}
-		r->batches_seen = p.batches_seen = t.batches_seen;
-		if (rc > 0)
-		{
-			r->stop = TRAIN_CANCELLED;
-			break;
-		}
-		if (s->n_val > 0)
-			p.val_loss = eval_loss(&t, t.val_windows, s->n_val);
-		p.teacher_prob = teacher_prob(&t);
-		r->epochs = epoch + 1;
-		if (o->progress)
-			o->progress(o->progress_arg, &p);
-		if ((s->n_val > 0 ? p.val_loss : p.train_loss) < r->best_loss)
-		{
-			r->best_loss = s->n_val > 0 ? p.val_loss : p.train_loss;
-			r->best_epoch = epoch + 1;
-			memcpy(t.best, m->params, m->n_params * sizeof(float));
-			wait = 0;
-		}
-		else if (++wait >= o->patience)
-		{
-			r->stop = TRAIN_EARLY_STOPPED;
-			break;
-		}
-	}
-	if (r->best_epoch > 0)
+	if (rc == 0)
+		rc = train_epochs(&t, r);
+	/* the best epoch's weights, or those of the last step when none ended */
+	if (rc == 0 && r->best_epoch > 0)
 		memcpy(m->params, t.best, m->n_params * sizeof(float));
+	else if (rc == 0 && backend->store_params(t.ctx, 0, m->params, err, errlen) < 0)
+		rc = TRAIN_BACKEND_FAILED;
 	trainer_free(&t);
-	return 0;
+	return rc;
 }
 
 int

@@ -15,10 +15,14 @@
 #include <signal.h>
 #include <stdint.h>
 
+#include "backend.h"
 #include "dcrnn.h"
 #include "series.h"
 
 #define TRAIN_MAX_MILESTONES 8
+
+/* train_run_on's return when a call of the backend failed */
+#define TRAIN_BACKEND_FAILED (-2)
 
 typedef struct TrainProgress
 {
@@ -85,12 +89,20 @@ double		train_lr_at(const TrainOptions *o, int epoch);
 double		train_scaled_decay(long total_batches);
 
 /*
- * Initialise m's weights from o->seed and train it on s.  m's num_nodes,
- * history and horizon must match s, and o->batch must not exceed m's
- * batch.  Returns 0 with *r filled (also when cancelled), or -1 with a
- * message in err on bad options, a loss that is no longer finite, or a
- * shortage of memory.
+ * Initialise m's weights from o->seed and train it on s through backend
+ * (a context of one model with m's configuration and supports); the
+ * trained weights end in m->params (m->grads is left alone).  m's
+ * num_nodes, history and horizon must match s, and o->batch must not
+ * exceed m's batch.  Returns 0 with *r filled (also when cancelled); -1
+ * with a message in err on bad options, a loss that is no longer finite or
+ * a shortage of host memory; TRAIN_BACKEND_FAILED with the backend's
+ * message in err when a backend call fails (e.g. out of GPU memory, a CUDA
+ * error).  The backend's context is freed on every path.
  */
+int			train_run_on(const DcrnnBackend *backend, DcrnnModel *m, const Series *s,
+						 const TrainOptions *o, TrainResult *r, char *err, size_t errlen);
+
+/* train_run_on with the CPU backend. */
 int			train_run(DcrnnModel *m, const Series *s, const TrainOptions *o,
 					  TrainResult *r, char *err, size_t errlen);
 

@@ -1,9 +1,11 @@
 /*
- * device.c -- informer.device and the choice of the device a job trains
- * on.  The CUDA module ($libdir/informer_cuda.so) is opened (dcrnn_backend_for) on
- * first use by the process that trains (a job worker or a backend running
- * a synchronous form), never by the postmaster: a CUDA context does not
- * survive fork, and a cluster without CUDA must still load informer.
+ * device.c -- informer.device and the choice of the DCRNN backend a
+ * training runs on: the CUDA one when asked for or (auto) usable, else the
+ * CPU one, with the reason.  The CUDA module ($libdir/informer_cuda.so) is
+ * opened (dcrnn_backend_for) on first use by the process that trains (a
+ * job worker or a backend running a synchronous form), never by the
+ * postmaster: a CUDA context does not survive fork, and a cluster without
+ * CUDA must still load informer.
  */
 #include "postgres.h"
 
@@ -30,18 +32,22 @@ static const struct config_enum_entry device_options[] = {
 
 int			informer_device = INFORMER_DEVICE_AUTO;
 
-/* the CUDA module's answer, once per process: usable or not, and why not */
+/*
+ * The CUDA backend, once per process (NULL when none is usable), and why
+ * not.  A training that failed on it clears it for the rest of the process:
+ * after a CUDA error the process's CUDA context cannot be trusted.
+ */
 static bool probed = false;
-static bool cuda_usable = false;
+static const DcrnnBackend *cuda_backend = NULL;
 static char cuda_why[256];
 
 void
 informer_define_device_gucs(void)
 {
 	DefineCustomEnumVariable("informer.device",
-							 "Device informer trains and forecasts on: auto, cpu or cuda.",
-							 "auto uses a usable CUDA device when the CUDA backend can run the job, "
-							 "else the CPU, and records why in informer.jobs.",
+							 "Device informer trains on: auto, cpu or cuda.",
+							 "auto trains on a usable CUDA device, else on the CPU, and records "
+							 "why in informer.jobs; forecasts always run on the CPU.",
 							 &informer_device, INFORMER_DEVICE_AUTO, device_options,
 							 PGC_USERSET, 0, NULL, NULL, NULL);
 }
@@ -55,42 +61,43 @@ probe_cuda(void)
 		return;
 	probed = true;
 	snprintf(path, sizeof path, "%s/informer_cuda%s", pkglib_path, DLSUFFIX);
-	cuda_usable = dcrnn_backend_for(DCRNN_DEVICE_CUDA, path,
-									cuda_why, sizeof cuda_why) != NULL;
+	cuda_backend = dcrnn_backend_for(DCRNN_DEVICE_CUDA, path, cuda_why, sizeof cuda_why);
 }
 
 /*
- * The device a job runs on ("cpu": the only backend of the DCRNN so far)
- * and, in *reason (palloc'd), why.  informer.device = cuda is an error
- * while no CUDA device and backend can run the job.
+ * The backend a training runs on, and in *reason (palloc'd) why.
+ * informer.device = cuda is an error while no CUDA device is usable.
  */
-const char *
+const DcrnnBackend *
 informer_device_choose(char **reason)
 {
 	if (informer_device == INFORMER_DEVICE_CPU)
 	{
 		*reason = pstrdup("informer.device is cpu");
-		return "cpu";
+		return dcrnn_backend_cpu();
 	}
 	probe_cuda();
-	if (!cuda_usable)
+	if (cuda_backend)
 	{
-		if (informer_device == INFORMER_DEVICE_CUDA)
-			ereport(ERROR,
-					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-					 errmsg("informer.device is cuda, but no CUDA device is usable"),
-					 errdetail("%s.", cuda_why),
-					 errhint("Set informer.device to auto or cpu to train on the CPU.")));
-		*reason = psprintf("informer.device is auto and %s", cuda_why);
-		return "cpu";
+		*reason = pstrdup(informer_device == INFORMER_DEVICE_CUDA ? "informer.device is cuda" :
+						  "informer.device is auto and a CUDA device is usable");
+		return cuda_backend;
 	}
 	if (informer_device == INFORMER_DEVICE_CUDA)
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("informer.device is cuda, but this build of informer has no CUDA backend for the DCRNN"),
-				 errdetail("A CUDA device is usable, but jobs do not train through the CUDA backend yet."),
+				 errmsg("informer.device is cuda, but no CUDA device is usable"),
+				 errdetail("%s.", cuda_why),
 				 errhint("Set informer.device to auto or cpu to train on the CPU.")));
-	*reason = pstrdup("informer.device is auto and a CUDA device is usable, "
-					  "but jobs do not train through the CUDA backend yet");
-	return "cpu";
+	*reason = psprintf("informer.device is auto and %s", cuda_why);
+	return dcrnn_backend_cpu();
+}
+
+/* After a training failed on the CUDA backend with err: no more CUDA here. */
+void
+informer_device_failed(const char *err)
+{
+	probed = true;
+	cuda_backend = NULL;
+	snprintf(cuda_why, sizeof cuda_why, "the CUDA backend failed earlier in this process: %s", err);
 }

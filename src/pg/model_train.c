@@ -58,7 +58,8 @@ typedef struct TrainState
 	MemoryContext home;			/* where the caller's memory is now */
 	TrainOpts	opts;
 	PatternData pd;
-	const char *device;
+	const DcrnnBackend *backend;	/* the device it trains on */
+	const char *device;			/* the backend's name */
 	char	   *device_reason;
 	TimestampTz from, to;
 	int			n_buckets;
@@ -142,6 +143,12 @@ bucket_of(TimestampTz t, int64 w)
 	return b > t ? b - w : b;
 }
 
+/*
+ * Host memory: one model and the traffic.  On the CPU the backend trains a
+ * copy of the model, but the workspace of the one kept for forecasts is
+ * first written after that copy is freed (bench/train_driver.sh measures
+ * the peak).
+ */
 static void
 check_memory(const TrainState *st, const DcrnnConfig *cfg)
 {
@@ -168,7 +175,8 @@ load_inputs(int32 pattern_id, const char *options, TrainState *st)
 	int64		n;
 
 	read_options(options, &st->opts);
-	st->device = informer_device_choose(&st->device_reason);
+	st->backend = informer_device_choose(&st->device_reason);
+	st->device = st->backend->name;
 	informer_pattern_load(pattern_id, true, &st->pd);
 	informer_pattern_range(&st->pd, &from, &to);
 	st->from = st->opts.has_from ? bucket_of(st->opts.from, st->pd.width) : from;
@@ -253,6 +261,29 @@ core_error(const TrainState *st, const char *what, const char *err)
 			 errmsg("could not %s pattern %d: %s", what, st->pd.pattern_id, err)));
 }
 
+/*
+ * A call of the training's backend failed.  After a failure on the GPU this
+ * process trains no more on it (its CUDA context cannot be trusted); a job
+ * worker ends with the job anyway.
+ */
+static void
+backend_failed(const TrainState *st, const char *err)
+{
+	bool		gpu = st->backend != dcrnn_backend_cpu();
+
+	if (gpu)
+		informer_device_failed(err);
+	ereport(ERROR,
+			(errcode(gpu ? ERRCODE_SYSTEM_ERROR : ERRCODE_OUT_OF_MEMORY),
+			 errmsg("could not train pattern %d on the %s backend: %s",
+					st->pd.pattern_id, st->backend->name, err),
+			 errdetail("The training ran on %s because %s.", st->device, st->device_reason),
+			 gpu ? errhint("Set informer.device to cpu to train on the CPU; if the GPU ran out of memory, "
+						   "train a smaller model (units, layers, batch) or free GPU memory.") :
+			 errhint("Train a smaller model (units, layers, batch), or lower informer.max_model_memory "
+					 "so that trainings this large are refused before they start.")));
+}
+
 /* Build the network with the pattern's graph, and train it. */
 static void
 fit(TrainState *st)
@@ -264,6 +295,7 @@ fit(TrainState *st)
 	float	   *s0 = palloc(sizeof(float) * n * n);
 	float	   *s1 = palloc(sizeof(float) * n * n);
 	char		err[256];
+	int			rc;
 
 	if ((st->net = dcrnn_create(cfg, err, sizeof err)) == NULL)
 		core_error(st, "build the network of", err);
@@ -287,7 +319,10 @@ fit(TrainState *st)
 	to.progress_arg = st;
 	to.cancel = &QueryCancelPending;
 	dcrnn_set_threads(st->opts.threads);
-	if (train_run(st->net, &st->series, &to, &st->result, err, sizeof err) < 0)
+	rc = train_run_on(st->backend, st->net, &st->series, &to, &st->result, err, sizeof err);
+	if (rc == TRAIN_BACKEND_FAILED)
+		backend_failed(st, err);
+	if (rc < 0)
 		core_error(st, "train the model of", err);
 	dcrnn_set_threads(1);
 	if (st->result.stop == TRAIN_CANCELLED || ProcDiePending)

@@ -10,6 +10,8 @@
 #include "datatype/timestamp.h"
 #include "utils/jsonb.h"
 
+#include "backend.h"
+
 /* A pattern's RPCs and source, read as the calling role. */
 typedef struct PatternData
 {
@@ -62,7 +64,8 @@ extern int64 informer_model_store(int32 pattern_id, const char *config, const ch
 /* device.c */
 extern int	informer_device;
 extern void informer_define_device_gucs(void);
-extern const char *informer_device_choose(char **reason);
+extern const DcrnnBackend *informer_device_choose(char **reason);
+extern void informer_device_failed(const char *err);
 
 /* job_train.c, job_infer.c: run options checked in SQL, as jsonb text */
 extern char *informer_checked_options(const char *fn, Jsonb *options);

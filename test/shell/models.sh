@@ -42,8 +42,24 @@ check "  and a bytea that loads, with detection statistics for every RPC" "$PRPC
     "$(q "SELECT (informer_model_info(weights)->>'nodes') || '|' || (informer_model_info(weights)->>'has_stats')
             || '|' || (SELECT count(*) FROM informer.model_stats s WHERE s.model_id = m.model_id)
             FROM informer.models m WHERE model_id = $model")"
-check "the job records the device and why" "cpu|true" \
-    "$(job_field "$job" "device || '|' || (device_reason LIKE 'informer.device is auto and %')")"
+# what informer.device = auto must choose here: the CUDA module's own answer
+if [ ! -e "$REPO/informer_cuda.so" ]; then
+    gpu=none
+elif /usr/bin/python3 - "$REPO/informer_cuda.so" <<'PY'
+import ctypes, sys
+why = ctypes.create_string_buffer(256)
+sys.exit(0 if ctypes.CDLL(sys.argv[1]).informer_cuda_probe(why, ctypes.c_size_t(256)) > 0 else 1)
+PY
+then gpu=usable; else gpu=unusable; fi
+case $gpu in
+    usable)   auto_expect="cuda|informer.device is auto and a CUDA device is usable" ;;
+    unusable) auto_expect="cpu|informer.device is auto and no usable CUDA device: %" ;;
+    none)     auto_expect="cpu|informer.device is auto and cannot open the CUDA module: %" ;;
+esac
+check "the job (informer.device = auto, CUDA $gpu) records the device it used and why" "true|true" \
+    "$(q "SELECT (device || '|' || device_reason LIKE '$auto_expect') || '|' ||
+                 (SELECT config->>'device' || '|' || (config->>'device_reason') LIKE '$auto_expect'
+                    FROM informer.models WHERE job_id = $job) FROM informer.jobs WHERE job_id = $job")"
 sync=$(q "SELECT informer_train_now($PID, '$TINY')")
 check "the same options trained in a backend give the same weights" t \
     "$(q "SELECT (SELECT weights FROM informer.models WHERE model_id = $model) =
@@ -61,6 +77,47 @@ job=$(qa m_trainer "SELECT informer_infer($PID, '{\"from\": \"2026-01-06 00:00\"
 wait_status "$job" succeeded 30 && check "a backfill job forecasts each bucket of its range at every step" \
     "$((PRPCS * 3 * 3))" "$(job_field "$job" "progress->>'predictions'")" \
     || not_ok "a backfill job succeeds ($(job_field "$job" "error"))"
+
+# --- informer.device as the job worker sees it (the owner's role settings)
+q "ALTER ROLE m_trainer SET informer.device = 'cpu'" >/dev/null
+job=$(qa m_trainer "SELECT informer_train($PID, '$TINY')")
+wait_status "$job" succeeded 60 || not_ok "a train job with informer.device = cpu succeeds ($(job_field "$job" error))"
+check "a job with informer.device = cpu trains on the CPU and says so, in the job and the model" \
+    "cpu|informer.device is cpu|cpu|informer.device is cpu" \
+    "$(q "SELECT device || '|' || device_reason || '|' || (SELECT config->>'device' || '|' || (config->>'device_reason')
+            FROM informer.models WHERE job_id = $job) FROM informer.jobs WHERE job_id = $job")"
+check "  with the same weights as on auto when auto trains on the CPU too" \
+    "$([ $gpu = usable ] && echo f || echo t)" \
+    "$(q "SELECT (SELECT weights FROM informer.models WHERE job_id = $job) =
+                 (SELECT weights FROM informer.models WHERE model_id = $model)")"
+q "ALTER ROLE m_trainer SET informer.device = 'cuda'" >/dev/null
+before=$(q "SELECT count(*) FROM informer.models")
+job=$(qa m_trainer "SELECT informer_train($PID, '$TINY')")
+if [ $gpu = usable ]; then
+    wait_status "$job" succeeded 60 && check "a job with informer.device = cuda trains on the GPU" \
+        "cuda|informer.device is cuda" "$(job_field "$job" "device || '|' || device_reason")" \
+        || not_ok "a job with informer.device = cuda succeeds ($(job_field "$job" error))"
+else
+    wait_status "$job" failed 30 || true
+    check "a job with informer.device = cuda and no usable GPU fails with the reason, and no model" \
+        "failed|informer.device is cuda, but no CUDA device is usable|0A000|$before" \
+        "$(q "SELECT status || '|' || error || '|' || (progress->>'sqlstate') || '|' ||
+                     (SELECT count(*) FROM informer.models) FROM informer.jobs WHERE job_id = $job")"
+fi
+q "ALTER ROLE m_trainer RESET informer.device" >/dev/null
+# the same in a backend: the error keeps its detail and hint
+if [ $gpu != usable ]; then
+    check "informer_train_now with informer.device = cuda and no usable GPU is the same clear error" \
+        "0A000|informer.device is cuda, but no CUDA device is usable|true|Set informer.device to auto or cpu to train on the CPU." \
+        "$(q "SET informer.device = 'cuda';
+              DO \$\$ DECLARE st text; m text; d text; h text; BEGIN
+                  PERFORM informer_train_now($PID, '$TINY');
+              EXCEPTION WHEN OTHERS THEN
+                  GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, m = MESSAGE_TEXT, d = PG_EXCEPTION_DETAIL,
+                                          h = PG_EXCEPTION_HINT;
+                  RAISE NOTICE '%', st || '|' || m || '|' || (d LIKE '%CUDA%') || '|' || h;
+              END \$\$" 2>&1 | sed -n 's/^NOTICE:  //p')"
+fi
 
 # --- a role that may not read the log cannot train on it
 job=$(qa m_stranger "SELECT informer_train($PID, '$TINY')")
