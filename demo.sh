@@ -3,7 +3,8 @@
 # is missing (apt), builds, starts a throwaway cluster with informer and
 # pg_cron preloaded, generates two weeks of RPC logs with labelled attacks,
 # mines RPC chain patterns, trains one DCRNN per pattern through the
-# background worker (on the CPU until the worker uses the CUDA backend),
+# background worker (on a usable GPU through the CUDA backend, else on the
+# CPU; informer.device),
 # detects, prints the top anomalies next to the generator's labels with
 # precision and recall (and those of the seasonal-naive baseline), and writes
 # an SVG of the most anomalous RPC.
