@@ -127,5 +127,14 @@ INSERT INTO det_log VALUES ('2026-05-01 08:30+00', 'late', 'a', 'b');
 SELECT * FROM informer_detect();
 SELECT watermark FROM informer.source_state WHERE source_name = 'det';
 
+-- a forecast without sigma (written by hand) is judged by its bounds, and
+-- its score is unknown
+INSERT INTO informer.predictions (model_id, rpc_id, bucket, step, predicted, lower, upper)
+SELECT m.model_id, r.rpc_id, timestamptz '2026-05-01 07:00+00', 1, 8.625, 7.1875, 17.6875
+  FROM informer.models m, informer.rpc r WHERE m.version = 2;
+SELECT informer_refresh_anomalies(false) >= 0 AS refreshed;
+SELECT src, bucket, observed, score, direction, is_anomaly, model_version
+  FROM informer.anomalies WHERE bucket = '2026-05-01 07:00+00' ORDER BY src;
+
 \c contrib_regression
 DROP DATABASE informer_anomalies;
