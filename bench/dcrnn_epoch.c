@@ -66,7 +66,7 @@ count_flops(const DcrnnModel *model, int batch, double *fwd, double *bwd)
 	double		bn = (double) batch * c->num_nodes;
 	double		m = 1 + c->num_supports * c->max_diffusion;
 	double		steps[2] = {c->history, c->horizon};
-	int			nnz = model->work->sparse[0].nnz;
+	int			nnz = model->work->sup.sparse ? model->work->sparse[0].nnz : -1;
 	double		per_signal = nnz >= 0 ? nnz : (double) c->num_nodes * c->num_nodes;
 
 	*fwd = *bwd = 0.0;
@@ -223,7 +223,7 @@ main(int argc, char **argv)
 		   buckets, windows, timed, batches, train_s * scale, train_cpu_s * scale, infer_s * scale,
 		   (fwd + bwd) * scale * 1e-12, (fwd + bwd) / train_s * 1e-9,
 		   infer_flops / infer_s * 1e-9, ru.ru_maxrss / 1024.0,
-		   m->work->sparse[0].nnz >= 0 ? "true" : "false", loss / timed);
+		   m->work->sup.sparse ? "true" : "false", loss / timed);
 	dcrnn_adam_free(&adam);
 	dcrnn_free(m);
 	free(series);

@@ -28,7 +28,7 @@ gconv_forward(const DcgruCtx *ctx, int f, int known, int out, const float *w,
 	int			bn = ctx->batch * ctx->n;
 	size_t		skip = (size_t) known * bn;
 
-	diffusion_forward_rows(ctx->plan, ctx->sup, (size_t) (f - known) * ctx->batch,
+	diffusion_forward_part(ctx->plan, ctx->sup, f - known, ctx->batch,
 						   (size_t) f * bn, terms + skip);
 	for (int o = 0; o < out; o++)
 		for (int j = 0; j < bn; j++)
@@ -65,7 +65,7 @@ gconv_backward(const DcgruCtx *ctx, int f, int known, int out, const float *w,
 	}
 	blas_gemm(0, 0, mf, bn, out, 1.0f, w, out, dresult, bn, beta,
 			  ctx->dterms, bn);
-	diffusion_backward_rows(ctx->plan, ctx->sup, (size_t) (f - known) * ctx->batch,
+	diffusion_backward_part(ctx->plan, ctx->sup, f - known, ctx->batch,
 							(size_t) f * bn, ctx->dterms + skip);
 }
 

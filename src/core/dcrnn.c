@@ -170,7 +170,6 @@ layout_work(const DcrnnConfig *cfg, DcrnnWork *w, float *base)
 	TAKE(w->dgate, 2 * ub);
 	TAKE(w->dcand, ub);
 	TAKE(w->dterms, (size_t) n_terms(cfg) * fmax * bn);
-	TAKE(w->sup.scratch, (size_t) 2 * DCRNN_SPARSE_BLOCK * cfg->num_nodes);
 #undef TAKE
 	return off;
 }
@@ -205,17 +204,49 @@ bind_cells(DcrnnModel *m)
 	}
 }
 
+/*
+ * The most nonzeros a support may have for the sparse kernel to beat the
+ * dense GEMM, from timing both (docs/dcrnn.md, "Speed").
+ */
+static int
+sparse_cap(int n)
+{
+	double		cap = (double) n * n / 4;
+
+	return cap < n ? n : (int) cap;
+}
+
+/* The sparse kernel runs when every support is sparse enough for it. */
+static void
+use_sparse_if_cheaper(DcrnnModel *m)
+{
+	DcrnnWork  *w = m->work;
+
+	w->sup.sparse = w->sparse;
+	w->sup.sparse_t = w->sparse_t;
+	for (int k = 0; k < m->cfg.num_supports; k++)
+		if (w->sparse[k].nnz < 0)
+			w->sup.sparse = w->sup.sparse_t = NULL;
+}
+
+/* Support k (n x n) and its transpose in compressed rows. */
+static void
+build_sparse(DcrnnWork *w, int k, const float *s, int n)
+{
+	sparse_support_build(&w->sparse[k], s, n, 0);
+	sparse_support_build(&w->sparse_t[k], s, n, 1);
+}
+
 /* Room for supports sparse enough that the sparse kernel beats a GEMM. */
 static int
 alloc_sparse(DcrnnWork *w, int n)
 {
-	int			cap = (int) ((double) n * n / 32);
+	int			cap = sparse_cap(n);
 
-	if (cap < n)
-		cap = n;
-	for (int k = 0; k < DCRNN_MAX_SUPPORTS; k++)
+	for (int k = 0; k < 2 * DCRNN_MAX_SUPPORTS; k++)
 	{
-		SparseSupport *sp = &w->sparse[k];
+		SparseSupport *sp = k < DCRNN_MAX_SUPPORTS ? &w->sparse[k] :
+			&w->sparse_t[k - DCRNN_MAX_SUPPORTS];
 
 		sp->cap = cap;
 		sp->nnz = -1;
@@ -272,13 +303,13 @@ dcrnn_create(const DcrnnConfig *cfg, char *err, size_t errlen)
 	bind_cells(m);
 	w->sup.n = cfg->num_nodes;
 	w->sup.dense = m->supports;
-	w->sup.sparse = w->sparse;
 	for (int k = 0; k < cfg->num_supports; k++)
 	{
 		for (int i = 0; i < cfg->num_nodes; i++)
 			m->supports[k * nn + (size_t) i * cfg->num_nodes + i] = 1.0f;
-		sparse_support_build(&w->sparse[k], m->supports + k * nn, cfg->num_nodes);
+		build_sparse(w, k, m->supports + k * nn, cfg->num_nodes);
 	}
+	use_sparse_if_cheaper(m);
 	return m;
 
 oom:
@@ -287,6 +318,14 @@ oom:
 		snprintf(err, errlen, "out of memory: the model needs %zu bytes",
 				 dcrnn_memory_bytes(cfg));
 	return NULL;
+}
+
+static void
+free_sparse(SparseSupport *sp)
+{
+	free(sp->rowptr);
+	free(sp->col);
+	free(sp->val);
 }
 
 void
@@ -302,9 +341,8 @@ dcrnn_free(DcrnnModel *m)
 		free(m->work->arena);
 		for (int k = 0; k < DCRNN_MAX_SUPPORTS; k++)
 		{
-			free(m->work->sparse[k].rowptr);
-			free(m->work->sparse[k].col);
-			free(m->work->sparse[k].val);
+			free_sparse(&m->work->sparse[k]);
+			free_sparse(&m->work->sparse_t[k]);
 		}
 		free(m->work);
 	}
@@ -330,7 +368,8 @@ dcrnn_set_support(DcrnnModel *m, int k, const float *s)
 	size_t		nn = (size_t) m->cfg.num_nodes * m->cfg.num_nodes;
 
 	memcpy(m->supports + k * nn, s, nn * sizeof(float));
-	sparse_support_build(&m->work->sparse[k], s, m->cfg.num_nodes);
+	build_sparse(m->work, k, s, m->cfg.num_nodes);
+	use_sparse_if_cheaper(m);
 }
 
 /* uniform on (0, 1) from a splitmix64 stream, for weight initialisation */

@@ -2,11 +2,11 @@
  * dcrnn_internal.h -- what the DCRNN source files share and callers need
  * not see: the diffusion plan, the DCGRU cell's views and the workspace.
  *
- * Inside the model every activation is feature-major, a (features x B*N)
- * row-major matrix whose column b*N + n is node n of sample b.  Read as
- * (features*B x N) the same memory puts the node index last, so one
- * diffusion step over the whole batch is one GEMM with S^T, and the stacked
- * diffusion terms (M*F x B*N) feed the gate weights in one GEMM.
+ * Inside the model every activation is feature-major, a (features x N*B)
+ * row-major matrix whose column n*B + b is node n of sample b.  Each
+ * feature is then an (N x B) matrix, so a diffusion step moves rows of B
+ * samples (S times it), and the stacked diffusion terms (M*F x N*B) feed
+ * the gate weights in one GEMM.
  */
 #ifndef INFORMER_DCRNN_INTERNAL_H
 #define INFORMER_DCRNN_INTERNAL_H
@@ -48,22 +48,20 @@ typedef struct DiffusionSupports
 	int			n;				/* nodes */
 	const float *dense;			/* count x N x N, row-major */
 	const SparseSupport *sparse;	/* count entries, or NULL: all dense */
-	float	   *scratch;		/* 2 * DCRNN_SPARSE_BLOCK * N, for sparse */
+	const SparseSupport *sparse_t;	/* their transposes, for backward */
 } DiffusionSupports;
 
-#define DCRNN_SPARSE_BLOCK 32
-
 /* diffusion.c */
-void		sparse_support_build(SparseSupport *sp, const float *s, int n);
+void		sparse_support_build(SparseSupport *sp, const float *s, int n, int transpose);
 void		diffusion_plan_build(DiffusionPlan *p, int k, int supports, int mode);
 void		diffusion_forward(const DiffusionPlan *p, const DiffusionSupports *sup,
-							  size_t rows, float *terms);
-void		diffusion_forward_rows(const DiffusionPlan *p, const DiffusionSupports *sup,
-								   size_t rows, size_t stride, float *terms);
-void		diffusion_backward_rows(const DiffusionPlan *p, const DiffusionSupports *sup,
-									size_t rows, size_t stride, float *dterms);
+							  int feats, int batch, float *terms);
+void		diffusion_forward_part(const DiffusionPlan *p, const DiffusionSupports *sup,
+								   int feats, int batch, size_t stride, float *terms);
+void		diffusion_backward_part(const DiffusionPlan *p, const DiffusionSupports *sup,
+									int feats, int batch, size_t stride, float *dterms);
 void		diffusion_backward(const DiffusionPlan *p, const DiffusionSupports *sup,
-							   size_t rows, float *dterms);
+							   int feats, int batch, float *dterms);
 
 /* Shapes and shared buffers of one batch for the cells. */
 typedef struct DcgruCtx
@@ -109,6 +107,7 @@ struct DcrnnWork
 	DiffusionPlan plan;
 	DiffusionSupports sup;
 	SparseSupport sparse[DCRNN_MAX_SUPPORTS];
+	SparseSupport sparse_t[DCRNN_MAX_SUPPORTS];
 	DcgruCell  *cells;			/* 2L: encoder then decoder */
 	DcgruSaved *saved;			/* (history + horizon) x L */
 	float	   *inputs;			/* (history + horizon) x (Fio x BN) */

@@ -11,22 +11,28 @@
 
 #include "blas.h"
 
-/* (batch, N, f) -> feature-major (f, batch*N) */
+/* (batch, N, f) -> feature-major (f, N*batch), column n*batch + b */
 static void
-to_internal(const float *src, int f, size_t bn, float *dst)
+to_internal(const float *src, int f, int batch, int n, float *dst)
 {
-	for (size_t j = 0; j < bn; j++)
-		for (int k = 0; k < f; k++)
-			dst[k * bn + j] = src[j * f + k];
+	size_t		bn = (size_t) batch * n;
+
+	for (int b = 0; b < batch; b++)
+		for (int i = 0; i < n; i++)
+			for (int k = 0; k < f; k++)
+				dst[k * bn + (size_t) i * batch + b] = src[((size_t) b * n + i) * f + k];
 }
 
-/* feature-major (f, batch*N) -> (batch, N, f) */
+/* feature-major (f, N*batch) -> (batch, N, f) */
 static void
-from_internal(const float *src, int f, size_t bn, float *dst)
+from_internal(const float *src, int f, int batch, int n, float *dst)
 {
-	for (size_t j = 0; j < bn; j++)
-		for (int k = 0; k < f; k++)
-			dst[j * f + k] = src[k * bn + j];
+	size_t		bn = (size_t) batch * n;
+
+	for (int b = 0; b < batch; b++)
+		for (int i = 0; i < n; i++)
+			for (int k = 0; k < f; k++)
+				dst[((size_t) b * n + i) * f + k] = src[k * bn + (size_t) i * batch + b];
 }
 
 static DcgruCtx
@@ -109,7 +115,7 @@ dcrnn_forward(DcrnnModel *m, const float *x, int batch, const float *labels,
 	{
 		float	   *in = w->inputs + t * w->io_stride;
 
-		to_internal(x + t * cfg->input_dim * bn, cfg->input_dim, bn, in);
+		to_internal(x + t * cfg->input_dim * bn, cfg->input_dim, batch, cfg->num_nodes, in);
 		step_forward(m, &ctx, w->cells, t, in);
 	}
 	for (int j = 0; j < cfg->horizon; j++)
@@ -125,7 +131,8 @@ dcrnn_forward(DcrnnModel *m, const float *x, int batch, const float *labels,
 		{
 			w->teacher[j - 1] = labels && teacher && teacher[j - 1];
 			if (w->teacher[j - 1])
-				to_internal(labels + (j - 1) * out_n, cfg->output_dim, bn, in);
+				to_internal(labels + (j - 1) * out_n, cfg->output_dim, batch,
+							cfg->num_nodes, in);
 			else
 				memcpy(in, y - out_n, out_n * sizeof(float));
 		}
@@ -136,7 +143,7 @@ dcrnn_forward(DcrnnModel *m, const float *x, int batch, const float *labels,
 				y[o * bn + i] = bp[o];
 		blas_gemm(0, 0, cfg->output_dim, (int) bn, cfg->units, 1.0f, wp,
 				  cfg->units, h_top, (int) bn, 1.0f, y, (int) bn);
-		from_internal(y, cfg->output_dim, bn, pred + j * out_n);
+		from_internal(y, cfg->output_dim, batch, cfg->num_nodes, pred + j * out_n);
 	}
 	return 0;
 }
@@ -188,7 +195,7 @@ dcrnn_backward(DcrnnModel *m, const float *dpred)
 		int			fed = j + 1 < cfg->horizon && !w->teacher[j];
 		int			feeds = j > 0 && !w->teacher[j - 1];
 
-		to_internal(dpred + j * out_n, cfg->output_dim, bn, w->dy);
+		to_internal(dpred + j * out_n, cfg->output_dim, batch, cfg->num_nodes, w->dy);
 		if (fed)
 			for (size_t i = 0; i < out_n; i++)
 				w->dy[i] += w->dfeed[i];
