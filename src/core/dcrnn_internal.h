@@ -12,6 +12,7 @@
 #define INFORMER_DCRNN_INTERNAL_H
 
 #include "dcrnn.h"
+#include "task_pool.h"
 
 #define DCRNN_MAX_DIFFUSION 8
 #define DCRNN_MAX_TERMS (1 + DCRNN_MAX_SUPPORTS * DCRNN_MAX_DIFFUSION)
@@ -101,14 +102,19 @@ void		dcgru_backward(const DcgruCtx *ctx, const DcgruCell *cell,
 						   const float *h, const DcgruSaved *s,
 						   const float *dh_new, float *dx, float *dh);
 
-/* The model's workspace, one allocation made at create time. */
-struct DcrnnWork
+/*
+ * The buffers of one shard: a share of the batch that one thread carries
+ * through forward and backward on its own (samples b0 .. b0 + batch of a
+ * call).  Its activations hold cfg.batch / shards samples (the first
+ * cfg.batch % shards shards one more); gradients go to its own buffer,
+ * summed into the model's after backward.
+ */
+typedef struct DcrnnShard
 {
-	DiffusionPlan plan;
-	DiffusionSupports sup;
-	SparseSupport sparse[DCRNN_MAX_SUPPORTS];
-	SparseSupport sparse_t[DCRNN_MAX_SUPPORTS];
+	int			b0;				/* first sample of the last forward */
+	int			batch;			/* its samples there, may be 0 */
 	DcgruCell  *cells;			/* 2L: encoder then decoder */
+	float	   *grads;			/* shard 0: the model's */
 	DcgruSaved *saved;			/* (history + horizon) x L */
 	float	   *inputs;			/* (history + horizon) x (Fio x BN) */
 	float	   *pred;			/* horizon x (O x BN) */
@@ -118,10 +124,37 @@ struct DcrnnWork
 	float	   *dfeed;			/* Fio x BN, dL/d(fed-back forecast) */
 	float	   *dy;				/* O x BN, dL/d(forecast of a step) */
 	float	   *dgate, *dcand, *dterms;
+	size_t		io_stride;		/* floats per step in inputs */
+} DcrnnShard;
+
+/* The model's workspace; the activations are one allocation made at create time. */
+struct DcrnnWork
+{
+	DiffusionPlan plan;
+	DiffusionSupports sup;
+	SparseSupport sparse[DCRNN_MAX_SUPPORTS];
+	SparseSupport sparse_t[DCRNN_MAX_SUPPORTS];
+	int			n_shards;		/* the layout below */
+	DcrnnShard *shards;
+	DcgruCell  *cells;			/* n_shards x 2L */
+	DcgruSaved *saved;			/* n_shards x (history + horizon) x L */
+	float	   *shard_grads;	/* (n_shards - 1) x n_params */
+	TaskPool   *pool;			/* runs the shards; NULL: the caller alone */
 	unsigned char *teacher;		/* horizon coins of the last forward */
 	int			batch;			/* of the last forward, 0 before any */
-	size_t		io_stride;		/* floats per step in inputs */
-	float	   *arena;
+	float	   *arena;			/* every shard's activations */
 };
+
+/* dcrnn.c */
+int			dcrnn_layer_input(const DcrnnConfig *cfg, int decoder, int layer);
+int			dcrnn_n_terms(const DcrnnConfig *cfg);
+
+/* dcrnn_work.c */
+size_t		dcrnn_work_floats(const DcrnnConfig *cfg);
+/* Lays the arena out as `shards` shards; -1 (old layout kept) without memory. */
+int			dcrnn_work_layout(DcrnnModel *m, int shards);
+/* Lays the workspace out for the thread setting; returns the shard count. */
+int			dcrnn_work_shards(DcrnnModel *m);
+void		dcrnn_work_free(DcrnnWork *w);
 
 #endif
