@@ -69,7 +69,7 @@ gconv_backward(const DcgruCtx *ctx, int f, int known, int out, const float *w,
 							(size_t) f * bn, ctx->dterms + skip);
 }
 
-void
+DCRNN_VECTOR_CLONES void
 dcgru_forward(const DcgruCtx *ctx, const DcgruCell *cell, const float *x,
 			  const float *h, DcgruSaved *s)
 {
@@ -121,7 +121,7 @@ update_backward(size_t n, const float *restrict dh_new, const float *restrict h,
  * Given dh_new = dL/dh', adds dL/dx to dx (unless NULL) and dL/dh to dh.
  * h is the state the forward call got.
  */
-void
+DCRNN_VECTOR_CLONES void
 dcgru_backward(const DcgruCtx *ctx, const DcgruCell *cell, const float *h,
 			   const DcgruSaved *s, const float *dh_new, float *dx, float *dh)
 {

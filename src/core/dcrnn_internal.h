@@ -14,6 +14,17 @@
 #include "dcrnn.h"
 #include "task_pool.h"
 
+/*
+ * Marks a function whose loops run over the batch: on x86-64 it is built
+ * twice, for AVX2 and for the baseline, and the loader picks one by the
+ * CPU.  Without FMA contraction (ISO C) both give the same bits.
+ */
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define DCRNN_VECTOR_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define DCRNN_VECTOR_CLONES
+#endif
+
 #define DCRNN_MAX_DIFFUSION 8
 #define DCRNN_MAX_TERMS (1 + DCRNN_MAX_SUPPORTS * DCRNN_MAX_DIFFUSION)
 

@@ -85,22 +85,21 @@ sparse_support_build(SparseSupport *sp, const float *s, int n, int transpose)
 }
 
 /*
- * out = sign * base + coef * S in over samples r0 .. r0 + nr of one
- * (N x b) feature, nr <= SPARSE_LANES; base may be NULL (zero) or out.
- * The lanes stay in registers across a row's nonzeros: called with
- * nr = SPARSE_LANES the loops unroll into vector operations.
+ * out = sign * base + coef * S in over samples r0 .. r0 + SPARSE_LANES of
+ * one (N x b) feature; base may be NULL (zero) or out.  The lanes stay in
+ * registers across a row's nonzeros (the fixed trip counts unroll into
+ * vector operations).
  */
 static inline void
-sparse_rows_chunk(const SparseSupport *sp, int n, int b, int r0, int nr,
-				  float coef, const float *in, const float *base, float sign,
-				  float *out)
+sparse_rows_lanes(const SparseSupport *sp, int n, int b, int r0, float coef,
+				  const float *in, const float *base, float sign, float *out)
 {
 	for (int i = 0; i < n; i++)
 	{
 		size_t		row = (size_t) i * b + r0;
 		float		acc[SPARSE_LANES];
 
-		for (int r = 0; r < nr; r++)
+		for (int r = 0; r < SPARSE_LANES; r++)
 			acc[r] = base ? sign * base[row + r] : 0.0f;
 		/* coef is 1 or 2: scaling the weight rounds as scaling the sum */
 		for (int p = sp->rowptr[i]; p < sp->rowptr[i + 1]; p++)
@@ -108,11 +107,33 @@ sparse_rows_chunk(const SparseSupport *sp, int n, int b, int r0, int nr,
 			const float *x = in + (size_t) sp->col[p] * b + r0;
 			float		v = coef * sp->val[p];
 
-			for (int r = 0; r < nr; r++)
+			for (int r = 0; r < SPARSE_LANES; r++)
 				acc[r] += v * x[r];
 		}
-		for (int r = 0; r < nr; r++)
+		for (int r = 0; r < SPARSE_LANES; r++)
 			out[row + r] = acc[r];
+	}
+}
+
+/* The same for samples r0 .. b - 1 (fewer than SPARSE_LANES), in place. */
+static void
+sparse_rows_tail(const SparseSupport *sp, int n, int b, int r0, float coef,
+				 const float *in, const float *base, float sign, float *out)
+{
+	for (int i = 0; i < n; i++)
+	{
+		float	   *o = out + (size_t) i * b;
+
+		for (int r = r0; r < b; r++)
+			o[r] = base ? sign * base[(size_t) i * b + r] : 0.0f;
+		for (int p = sp->rowptr[i]; p < sp->rowptr[i + 1]; p++)
+		{
+			const float *x = in + (size_t) sp->col[p] * b;
+			float		v = coef * sp->val[p];
+
+			for (int r = r0; r < b; r++)
+				o[r] += v * x[r];
+		}
 	}
 }
 
@@ -124,9 +145,9 @@ sparse_apply(const SparseSupport *sp, int n, int b, float coef,
 	int			r0 = 0;
 
 	for (; r0 + SPARSE_LANES <= b; r0 += SPARSE_LANES)
-		sparse_rows_chunk(sp, n, b, r0, SPARSE_LANES, coef, in, base, sign, out);
+		sparse_rows_lanes(sp, n, b, r0, coef, in, base, sign, out);
 	if (r0 < b)
-		sparse_rows_chunk(sp, n, b, r0, b - r0, coef, in, base, sign, out);
+		sparse_rows_tail(sp, n, b, r0, coef, in, base, sign, out);
 }
 
 /* a -= b over count floats */
