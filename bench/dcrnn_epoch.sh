@@ -4,7 +4,9 @@
 # Prints JSON lines.  THREADS (default 2) is the one threading setting both
 # get; NODES (default "51 207") the graph sizes; BATCHES_207 (default 4)
 # limits the batches timed at N = 207, scaled to the epoch, so the slow
-# baseline fits in a few minutes (0 = whole epoch).
+# baseline fits in a few minutes (0 = whole epoch); GRAPHS (default
+# "random tree") the C model's graphs (bench/dcrnn_epoch.c; the baseline's
+# dense supports cost the same for any graph).
 #
 #   bash bench/dcrnn_epoch.sh          needs python3-torch for the baseline
 set -euo pipefail
@@ -17,6 +19,8 @@ make -s build/dcrnn_epoch >&2
 export OMP_NUM_THREADS=$THREADS OPENBLAS_NUM_THREADS=$THREADS
 for n in $NODES; do
     b=0; [ "$n" = 207 ] && b=$BATCHES_207
-    build/dcrnn_epoch "$n" "$THREADS" "$b"
+    for g in ${GRAPHS:-random tree}; do
+        build/dcrnn_epoch "$n" "$THREADS" "$b" 1008 "$g"
+    done
     /usr/bin/python3 bench/dcrnn_torch.py "$n" "$THREADS" "$b"
 done
