@@ -42,8 +42,9 @@ typedef struct DiffusionPlan
 } DiffusionPlan;
 
 /*
- * A support in compressed sparse rows, used instead of the dense matrix
- * when it has at most cap nonzeros (a dense GEMM wins above ~1/32 density).
+ * A support (or its transpose) in compressed sparse rows, used instead of
+ * the dense matrix when every support has at most cap nonzeros (dense
+ * GEMMs win above ~1/6 density).
  */
 typedef struct SparseSupport
 {
