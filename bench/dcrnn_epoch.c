@@ -57,6 +57,13 @@ sgemm_peak(int n)
 	return best;
 }
 
+/* Nonzeros of the first support when the sparse kernel runs, else -1. */
+static int
+sparse_nnz(const DcrnnModel *m)
+{
+	return m->work->sup.sparse ? m->work->sparse[0].nnz : -1;
+}
+
 /*
  * Floating-point operations of one forward pass (fwd) and one backward
  * pass (bwd) over a batch: the products only, which are all but a few
@@ -72,7 +79,7 @@ count_flops(const DcrnnModel *model, int batch, double *fwd, double *bwd)
 	double		bn = (double) batch * c->num_nodes;
 	double		m = 1 + c->num_supports * c->max_diffusion;
 	double		steps[2] = {c->history, c->horizon};
-	int			nnz = model->work->sup.sparse ? model->work->sparse[0].nnz : -1;
+	int			nnz = sparse_nnz(model);
 	double		per_signal = nnz >= 0 ? nnz : (double) c->num_nodes * c->num_nodes;
 
 	*fwd = *bwd = 0.0;
@@ -204,6 +211,11 @@ main(int argc, char **argv)
 	}
 	dcrnn_init_params(m, 1);
 	set_supports(m, adjacency);
+
+	int			edges = 0;
+
+	for (size_t i = 0; i < (size_t) nodes * nodes; i++)
+		edges += adjacency[i] != 0.0f;
 	free(adjacency);
 
 	int			windows = buckets - cfg.history - cfg.horizon + 1;
@@ -273,17 +285,17 @@ main(int argc, char **argv)
 
 	getrusage(RUSAGE_SELF, &ru);
 	printf("{\"bench\":\"dcrnn_epoch\",\"impl\":\"c\",\"graph\":\"%s\",\"nodes\":%d,"
-		   "\"nnz\":%d,\"threads\":%d,"
+		   "\"edges\":%d,\"threads\":%d,"
 		   "\"units\":%d,\"layers\":%d,\"k\":%d,\"batch\":%d,\"buckets\":%d,"
 		   "\"windows\":%d,\"batches_timed\":%d,\"batches\":%d,"
 		   "\"epoch_s\":%.3f,\"epoch_cpu_s\":%.3f,\"infer_s\":%.3f,\"epoch_tflop\":%.3f,"
 		   "\"train_gflops\":%.1f,\"infer_gflops\":%.1f,\"peak_rss_mb\":%.0f,"
 		   "\"sparse_supports\":%s,\"mean_loss\":%.4f}\n",
-		   graph, nodes, m->work->sparse[0].nnz, threads, cfg.units, cfg.layers, cfg.max_diffusion, cfg.batch,
+		   graph, nodes, edges, threads, cfg.units, cfg.layers, cfg.max_diffusion, cfg.batch,
 		   buckets, windows, timed, batches, train_s * scale, train_cpu_s * scale, infer_s * scale,
 		   (fwd + bwd) * scale * 1e-12, (fwd + bwd) / train_s * 1e-9,
 		   infer_flops / infer_s * 1e-9, ru.ru_maxrss / 1024.0,
-		   m->work->sup.sparse ? "true" : "false", loss / timed);
+		   sparse_nnz(m) >= 0 ? "true" : "false", loss / timed);
 	dcrnn_adam_free(&adam);
 	dcrnn_free(m);
 	free(series);
