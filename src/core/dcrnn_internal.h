@@ -15,11 +15,13 @@
 #include "task_pool.h"
 
 /*
- * Marks a function whose loops run over the batch: on x86-64 it is built
+ * Marks a function whose loops run over the batch: on x86-64 GCC builds it
  * twice, for AVX2 and for the baseline, and the loader picks one by the
- * CPU.  Without FMA contraction (ISO C) both give the same bits.
+ * CPU.  Without FMA contraction (ISO C) both give the same bits.  Clang 14
+ * emits the dispatcher of an exported clone only where it is called, so
+ * clang builds keep the baseline.
  */
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
 #define DCRNN_VECTOR_CLONES __attribute__((target_clones("avx2", "default")))
 #else
 #define DCRNN_VECTOR_CLONES
