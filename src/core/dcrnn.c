@@ -1,7 +1,9 @@
 /*
  * dcrnn.c -- the DCRNN model object: configuration checks, the parameter
- * buffer and its named-tensor table, initialisation, supports, and the
- * workspace that forward and backward use without allocating.
+ * buffer and its named-tensor table, initialisation, and the supports with
+ * the choice between the dense and the sparse diffusion kernel.  The
+ * workspace that forward and backward use without allocating is
+ * dcrnn_work.c's.
  */
 #include "dcrnn_internal.h"
 
