@@ -5,8 +5,9 @@
 # get; NODES (default "51 207") the graph sizes; BATCHES_207 (default 4)
 # limits the batches timed at N = 207, scaled to the epoch, so the slow
 # baseline fits in a few minutes (0 = whole epoch); GRAPHS (default
-# "random tree") the C model's graphs (bench/dcrnn_epoch.c; the baseline's
-# dense supports cost the same for any graph).
+# "random tree") the C model's graphs (bench/dcrnn_epoch.c); TORCH
+# (default "sparse dense") the baseline's supports: sparse diffuses with
+# torch.sparse.mm as the reference implementation does.
 #
 #   bash bench/dcrnn_epoch.sh          needs python3-torch for the baseline
 set -euo pipefail
@@ -22,5 +23,8 @@ for n in $NODES; do
     for g in ${GRAPHS:-random tree}; do
         build/dcrnn_epoch "$n" "$THREADS" "$b" 1008 "$g"
     done
-    /usr/bin/python3 bench/dcrnn_torch.py "$n" "$THREADS" "$b"
+    for s in ${TORCH:-sparse dense}; do
+        flag=; [ "$s" = sparse ] && flag=--sparse
+        /usr/bin/python3 bench/dcrnn_torch.py "$n" "$THREADS" "$b" 1008 $flag
+    done
 done
