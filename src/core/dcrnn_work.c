@@ -10,7 +10,6 @@
 #include "dcrnn_internal.h"
 
 #include <stdlib.h>
-#include <string.h>
 
 #include "blas.h"
 

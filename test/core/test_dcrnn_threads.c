@@ -3,7 +3,7 @@
  * backward in shards of the batch give what one thread gives (the
  * gradient sums only in another order), for full, partial and tiny
  * batches, dense and sparse supports; a thread count always gives the
- * same bits.
+ * same bits.  And the task pool under them runs each task once.
  */
 #include "unit.h"
 #include "dcrnn_internal.h"
@@ -131,4 +131,29 @@ TEST(dcrnn_threads_beyond_batch)
 		CHECK_CLOSE(g8[j], g1[j], 1e-5, 1e-6);
 	free(g1);
 	dcrnn_free(m);
+}
+
+static void
+count_task(void *arg, int i)
+{
+	int		   *counts = arg;
+
+	counts[i]++;				/* each task its own slot: no race */
+}
+
+/* The pool runs every task of a call once, for any count up to its size. */
+TEST(dcrnn_task_pool_runs_each_task_once)
+{
+	TaskPool   *pool = task_pool_create(3);
+	int			counts[3] = {0};
+
+	REQUIRE(pool);
+	CHECK(task_pool_threads(pool) == 3);
+	for (int call = 0; call < 300; call++)
+		task_pool_run(pool, 3 - call % 3, count_task, counts);
+	CHECK(counts[0] == 300 && counts[1] == 200 && counts[2] == 100);
+	task_pool_free(pool);
+	task_pool_run(NULL, 2, count_task, counts);	/* no pool: on the caller */
+	CHECK(counts[0] == 301 && counts[1] == 201);
+	CHECK(task_pool_threads(NULL) == 1);
 }
