@@ -117,7 +117,8 @@ CUDA_WARN = -Werror all-warnings -Xcompiler -Wall,-Wextra,-Werror,-Wno-unused-pa
 CUDA_LIBS = -L$(CUDA_HOME)/lib64 -Wl,-rpath,$(CUDA_HOME)/lib64 \
             -lcublas -lcudart_static -ldl -lrt -lpthread -lstdc++
 # The model's tensor table and diffusion plan come from the core (PIC build).
-CUDA_CORE = $(BUILD)/pic/dcrnn.o $(BUILD)/pic/diffusion.o $(BUILD)/pic/backend_check.o
+CUDA_CORE = $(BUILD)/pic/dcrnn.o $(BUILD)/pic/dcrnn_work.o $(BUILD)/pic/task_pool.o \
+            $(BUILD)/pic/diffusion.o $(BUILD)/pic/backend_check.o
 
 $(BUILD)/cuda/%.o: src/cuda/%.cu $(wildcard src/cuda/*.h src/core/*.h)
 	@mkdir -p $(dir $@)

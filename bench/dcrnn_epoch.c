@@ -7,7 +7,12 @@
  * the achieved GFLOP/s, the machine's sgemm peak measured in the same run,
  * and the peak RSS.
  *
- *   build/dcrnn_epoch [nodes] [threads] [max_batches] [buckets]
+ *   build/dcrnn_epoch [nodes] [threads] [max_batches] [buckets] [graph]
+ *
+ * graph "random" (the default): a random directed graph on `nodes` nodes,
+ * about 3 out-edges each; "tree": the RPC graph (paper, Algorithm 1) of
+ * the generator's registration pattern with about `nodes` RPCs, a call
+ * tree whose siblings share their caller, as a mined pattern gives.
  *
  * max_batches > 0 times only that many batches and scales to the epoch
  * (the JSON line says so).  One untimed forward and backward pass warms up
@@ -24,6 +29,7 @@
 #include "blas.h"
 #include "dcrnn_internal.h"
 #include "rpcgraph.h"
+#include "synth_topology.h"
 
 #include "bench.h"
 
@@ -51,6 +57,13 @@ sgemm_peak(int n)
 	return best;
 }
 
+/* Nonzeros of the first support when the sparse kernel runs, else -1. */
+static int
+sparse_nnz(const DcrnnModel *m)
+{
+	return m->work->sup.sparse ? m->work->sparse[0].nnz : -1;
+}
+
 /*
  * Floating-point operations of one forward pass (fwd) and one backward
  * pass (bwd) over a batch: the products only, which are all but a few
@@ -66,7 +79,7 @@ count_flops(const DcrnnModel *model, int batch, double *fwd, double *bwd)
 	double		bn = (double) batch * c->num_nodes;
 	double		m = 1 + c->num_supports * c->max_diffusion;
 	double		steps[2] = {c->history, c->horizon};
-	int			nnz = model->work->sparse[0].nnz;
+	int			nnz = sparse_nnz(model);
 	double		per_signal = nnz >= 0 ? nnz : (double) c->num_nodes * c->num_nodes;
 
 	*fwd = *bwd = 0.0;
@@ -102,20 +115,67 @@ fill_batch(const DcrnnConfig *c, const float *series, int w0, int batch,
 	}
 }
 
-/* A sparse random directed graph's forward and backward random walks. */
+/*
+ * The adjacency of the generator's registration tree with about `want`
+ * RPCs: n x n in *w (malloc'd); returns n, the tree's distinct RPCs.
+ */
+static int
+tree_graph(int want, float **w)
+{
+	SynthParams p;
+	SynthTopology *t;
+	int			n = 0;
+
+	synth_params_default(&p);
+	p.registration_rpcs = want;
+	t = synth_topology_build(&p, &synth_malloc_allocator);
+
+	const SynthTree *tree = &t->trees[t->registration];
+	int32_t    *src = malloc(tree->n * sizeof(int32_t));
+	int32_t    *dst = malloc(tree->n * sizeof(int32_t));
+	unsigned char *seen = calloc(t->n_rpcs, 1);
+
+	for (int i = tree->first; i < tree->first + tree->n; i++)
+	{
+		int32_t		rpc = t->nodes[i].rpc;
+
+		if (rpc < 0 || seen[rpc])
+			continue;
+		seen[rpc] = 1;
+		src[n] = t->rpc_src[rpc];
+		dst[n++] = t->rpc_dst[rpc];
+	}
+	*w = calloc((size_t) n * n, sizeof(float));
+	rpcgraph_adjacency(src, dst, n, *w);
+	free(seen);
+	free(src);
+	free(dst);
+	synth_topology_free(t);
+	return n;
+}
+
+/* The graph's adjacency (n x n, malloc'd) for the command line's choice. */
+static int
+make_graph(const char *graph, int nodes, uint64_t *seed, float **w)
+{
+	if (strcmp(graph, "tree") == 0)
+		return tree_graph(nodes, w);
+	*w = calloc((size_t) nodes * nodes, sizeof(float));
+	bench_random_graph(nodes, seed, *w);
+	return nodes;
+}
+
+/* The forward and backward random walks of adjacency w. */
 static void
-set_supports(DcrnnModel *m, uint64_t *seed)
+set_supports(DcrnnModel *m, const float *w)
 {
 	int			n = m->cfg.num_nodes;
-	float	   *w = calloc((size_t) n * n, sizeof(float));
 	float	   *s0 = calloc((size_t) n * n, sizeof(float));
 	float	   *s1 = calloc((size_t) n * n, sizeof(float));
 
-	bench_random_graph(n, seed, w);
 	rpcgraph_supports(w, n, s0, s1);
 	dcrnn_set_support(m, 0, s0);
 	dcrnn_set_support(m, 1, s1);
-	free(w);
 	free(s0);
 	free(s1);
 }
@@ -127,15 +187,20 @@ main(int argc, char **argv)
 	int			threads = argc > 2 ? atoi(argv[2]) : 2;
 	int			max_batches = argc > 3 ? atoi(argv[3]) : 0;
 	int			buckets = argc > 4 ? atoi(argv[4]) : 1008;
+	const char *graph = argc > 5 ? argv[5] : "random";
 	DcrnnConfig cfg;
 	char		err[256];
 	uint64_t	seed = 42;
+	float	   *adjacency;
 
-	dcrnn_set_threads(threads);
+	/* the peak of OpenBLAS's own threads; the model then runs its shards */
+	openblas_set_num_threads(threads);
 	printf("{\"bench\":\"sgemm_peak\",\"threads\":%d,\"n\":1024,\"gflops\":%.1f}\n",
 		   threads, sgemm_peak(1024));
 	fflush(stdout);
+	dcrnn_set_threads(threads);
 
+	nodes = make_graph(graph, nodes, &seed, &adjacency);
 	dcrnn_config_default(&cfg, nodes);
 	DcrnnModel *m = dcrnn_create(&cfg, err, sizeof err);
 
@@ -145,7 +210,13 @@ main(int argc, char **argv)
 		return 1;
 	}
 	dcrnn_init_params(m, 1);
-	set_supports(m, &seed);
+	set_supports(m, adjacency);
+
+	int			edges = 0;
+
+	for (size_t i = 0; i < (size_t) nodes * nodes; i++)
+		edges += adjacency[i] != 0.0f;
+	free(adjacency);
 
 	int			windows = buckets - cfg.history - cfg.horizon + 1;
 	int			batches = (windows + cfg.batch - 1) / cfg.batch;
@@ -213,17 +284,18 @@ main(int argc, char **argv)
 	struct rusage ru;
 
 	getrusage(RUSAGE_SELF, &ru);
-	printf("{\"bench\":\"dcrnn_epoch\",\"impl\":\"c\",\"nodes\":%d,\"threads\":%d,"
+	printf("{\"bench\":\"dcrnn_epoch\",\"impl\":\"c\",\"graph\":\"%s\",\"nodes\":%d,"
+		   "\"edges\":%d,\"threads\":%d,"
 		   "\"units\":%d,\"layers\":%d,\"k\":%d,\"batch\":%d,\"buckets\":%d,"
 		   "\"windows\":%d,\"batches_timed\":%d,\"batches\":%d,"
 		   "\"epoch_s\":%.3f,\"epoch_cpu_s\":%.3f,\"infer_s\":%.3f,\"epoch_tflop\":%.3f,"
 		   "\"train_gflops\":%.1f,\"infer_gflops\":%.1f,\"peak_rss_mb\":%.0f,"
 		   "\"sparse_supports\":%s,\"mean_loss\":%.4f}\n",
-		   nodes, threads, cfg.units, cfg.layers, cfg.max_diffusion, cfg.batch,
+		   graph, nodes, edges, threads, cfg.units, cfg.layers, cfg.max_diffusion, cfg.batch,
 		   buckets, windows, timed, batches, train_s * scale, train_cpu_s * scale, infer_s * scale,
 		   (fwd + bwd) * scale * 1e-12, (fwd + bwd) / train_s * 1e-9,
 		   infer_flops / infer_s * 1e-9, ru.ru_maxrss / 1024.0,
-		   m->work->sparse[0].nnz >= 0 ? "true" : "false", loss / timed);
+		   sparse_nnz(m) >= 0 ? "true" : "false", loss / timed);
 	dcrnn_adam_free(&adam);
 	dcrnn_free(m);
 	free(series);

@@ -5,7 +5,10 @@ batch 64) written directly in PyTorch, timed on one training epoch
 (forward, backward, gradient clipping, Adam over every window) and on
 inference, after one untimed warm-up pass as in the C benchmark.  Prints one JSON line with the same keys as the C benchmark.
 
-    /usr/bin/python3 bench/dcrnn_torch.py [nodes] [threads] [max_batches] [buckets] [--device cuda]
+    /usr/bin/python3 bench/dcrnn_torch.py [nodes] [threads] [max_batches] [buckets] [--device cuda] [--sparse]
+
+--sparse diffuses with torch.sparse.mm over (N, B*F) as the reference
+implementation does; the default multiplies dense supports.
 """
 import json
 import math
@@ -33,13 +36,22 @@ class Cell(torch.nn.Module):
         torch.nn.init.xavier_normal_(self.wg)
         torch.nn.init.xavier_normal_(self.wc)
 
+    @staticmethod
+    def diffuse(s, t):
+        # S t for t (B, N, F); a sparse S multiplies (N, B*F) as the reference does
+        if not s.is_sparse:
+            return torch.matmul(s, t)
+        bsz, n, f = t.shape
+        x = t.transpose(0, 1).reshape(n, bsz * f)
+        return torch.sparse.mm(s, x).reshape(n, bsz, f).transpose(0, 1)
+
     def gconv(self, z, w, b):
         # z: (B, N, F); terms S^k z for each support, concatenated per node
         terms = [z]
         for s in self.supports:
             t = z
             for _ in range(K):
-                t = torch.matmul(s, t)
+                t = self.diffuse(s, t)
                 terms.append(t)
         cat = torch.cat(terms, dim=2)
         bsz, n, mf = cat.shape
@@ -101,6 +113,9 @@ def main():
         i = argv.index("--device")
         device = torch.device(argv[i + 1])
         del argv[i:i + 2]
+    sparse = "--sparse" in argv
+    if sparse:
+        argv.remove("--sparse")
     nodes = int(argv[0]) if len(argv) > 0 else 51
     threads = int(argv[1]) if len(argv) > 1 else 2
     max_batches = int(argv[2]) if len(argv) > 2 else 0
@@ -111,7 +126,8 @@ def main():
     t = torch.arange(buckets, dtype=torch.float32).unsqueeze(1)
     series = torch.sin(2 * math.pi * t / 72 + torch.arange(nodes)) + 0.3 * (torch.rand(buckets, nodes, generator=gen) - 0.5)
     series = series.to(device)
-    model = Dcrnn([s.to(device) for s in supports_of(nodes, gen)]).to(device)
+    supports = [s.to_sparse() if sparse else s for s in supports_of(nodes, gen)]
+    model = Dcrnn([s.to(device) for s in supports]).to(device)
     opt = torch.optim.Adam(model.parameters(), lr=0.01, eps=1e-3)
     windows = buckets - HISTORY - HORIZON + 1
     batches = (windows + BATCH - 1) // BATCH
@@ -148,7 +164,7 @@ def main():
     scale = batches / timed
     print(json.dumps({
         "bench": "dcrnn_epoch", "impl": "torch", "torch": torch.__version__,
-        "device": str(device),
+        "device": str(device), "supports": "sparse" if sparse else "dense",
         "nodes": nodes, "threads": threads, "units": U, "layers": LAYERS, "k": K,
         "batch": BATCH, "buckets": buckets, "windows": windows,
         "batches_timed": timed, "batches": batches,

@@ -28,7 +28,7 @@ gconv_forward(const DcgruCtx *ctx, int f, int known, int out, const float *w,
 	int			bn = ctx->batch * ctx->n;
 	size_t		skip = (size_t) known * bn;
 
-	diffusion_forward_rows(ctx->plan, ctx->sup, (size_t) (f - known) * ctx->batch,
+	diffusion_forward_part(ctx->plan, ctx->sup, f - known, ctx->batch,
 						   (size_t) f * bn, terms + skip);
 	for (int o = 0; o < out; o++)
 		for (int j = 0; j < bn; j++)
@@ -65,11 +65,11 @@ gconv_backward(const DcgruCtx *ctx, int f, int known, int out, const float *w,
 	}
 	blas_gemm(0, 0, mf, bn, out, 1.0f, w, out, dresult, bn, beta,
 			  ctx->dterms, bn);
-	diffusion_backward_rows(ctx->plan, ctx->sup, (size_t) (f - known) * ctx->batch,
+	diffusion_backward_part(ctx->plan, ctx->sup, f - known, ctx->batch,
 							(size_t) f * bn, ctx->dterms + skip);
 }
 
-void
+DCRNN_VECTOR_CLONES void
 dcgru_forward(const DcgruCtx *ctx, const DcgruCell *cell, const float *x,
 			  const float *h, DcgruSaved *s)
 {
@@ -121,7 +121,7 @@ update_backward(size_t n, const float *restrict dh_new, const float *restrict h,
  * Given dh_new = dL/dh', adds dL/dx to dx (unless NULL) and dL/dh to dh.
  * h is the state the forward call got.
  */
-void
+DCRNN_VECTOR_CLONES void
 dcgru_backward(const DcgruCtx *ctx, const DcgruCell *cell, const float *h,
 			   const DcgruSaved *s, const float *dh_new, float *dx, float *dh)
 {

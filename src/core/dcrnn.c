@@ -1,7 +1,9 @@
 /*
  * dcrnn.c -- the DCRNN model object: configuration checks, the parameter
- * buffer and its named-tensor table, initialisation, supports, and the
- * workspace that forward and backward use without allocating.
+ * buffer and its named-tensor table, initialisation, and the supports with
+ * the choice between the dense and the sparse diffusion kernel.  The
+ * workspace that forward and backward use without allocating is
+ * dcrnn_work.c's.
  */
 #include "dcrnn_internal.h"
 
@@ -10,7 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "blas.h"
 #include "splitmix.h"
 
 /* Keeps every GEMM dimension and index product inside int. */
@@ -33,8 +34,8 @@ dcrnn_config_default(DcrnnConfig *cfg, int num_nodes)
 	cfg->diffusion = DCRNN_DIFFUSION_POWERS;
 }
 
-static int
-layer_input(const DcrnnConfig *cfg, int decoder, int layer)
+int
+dcrnn_layer_input(const DcrnnConfig *cfg, int decoder, int layer)
 {
 	if (layer > 0)
 		return cfg->units;
@@ -47,8 +48,8 @@ imax(int a, int b)
 	return a > b ? a : b;
 }
 
-static int
-n_terms(const DcrnnConfig *cfg)
+int
+dcrnn_n_terms(const DcrnnConfig *cfg)
 {
 	return 1 + cfg->num_supports * cfg->max_diffusion;
 }
@@ -83,7 +84,7 @@ dcrnn_config_check(const DcrnnConfig *cfg)
 	int			fmax = cfg->units + imax(cfg->units, imax(cfg->input_dim, cfg->output_dim));
 	double		bn = (double) cfg->batch * cfg->num_nodes;
 
-	if ((double) n_terms(cfg) * fmax * bn > DCRNN_MAX_GEMM_ELEMS ||
+	if ((double) dcrnn_n_terms(cfg) * fmax * bn > DCRNN_MAX_GEMM_ELEMS ||
 		(double) cfg->num_nodes * cfg->num_nodes > DCRNN_MAX_GEMM_ELEMS)
 		return "num_nodes * batch * units is too large for one model";
 	return NULL;
@@ -107,7 +108,7 @@ walk_tensors(const DcrnnConfig *cfg, DcrnnTensor *out)
 	for (int d = 0; d < 2; d++)
 		for (int l = 0; l < cfg->layers; l++)
 		{
-			int			mf = n_terms(cfg) * (layer_input(cfg, d, l) + u);
+			int			mf = dcrnn_n_terms(cfg) * (dcrnn_layer_input(cfg, d, l) + u);
 
 			ADD(mf, 2 * u, "%s.%d.gate.weight", part[d], l);
 			ADD(1, 2 * u, "%s.%d.gate.bias", part[d], l);
@@ -132,90 +133,58 @@ dcrnn_tensor_count(const DcrnnConfig *cfg)
 	return 8 * cfg->layers + 2;
 }
 
-/* Floats of the workspace arena; lays it out when w is not NULL. */
-static size_t
-layout_work(const DcrnnConfig *cfg, DcrnnWork *w, float *base)
-{
-	size_t		bn = (size_t) cfg->batch * cfg->num_nodes;
-	size_t		ub = (size_t) cfg->units * bn;
-	int			steps = cfg->history + cfg->horizon;
-	int			fio = imax(cfg->input_dim, cfg->output_dim);
-	int			fmax = imax(fio, cfg->units) + cfg->units;
-	size_t		off = 0;
-
-#define TAKE(ptr, count) do { if (w) (ptr) = base + off; off += (count); } while (0)
-
-	for (int t = 0; t < steps; t++)
-		for (int l = 0; l < cfg->layers; l++)
-		{
-			DcgruSaved *s = w ? &w->saved[t * cfg->layers + l] : NULL;
-			size_t		terms = (size_t) n_terms(cfg) *
-				(layer_input(cfg, t >= cfg->history, l) + cfg->units) * bn;
-
-			TAKE(s->xg, terms);
-			TAKE(s->xc, terms);
-			TAKE(s->v, 2 * ub);
-			TAKE(s->c, ub);
-			TAKE(s->h, ub);
-		}
-	if (w)
-		w->io_stride = fio * bn;
-	TAKE(w->inputs, steps * fio * bn);
-	TAKE(w->pred, (size_t) cfg->horizon * cfg->output_dim * bn);
-	TAKE(w->zeros, ub);
-	TAKE(w->dh, cfg->layers * ub);
-	TAKE(w->dh_next, ub);
-	TAKE(w->dfeed, fio * bn);
-	TAKE(w->dy, (size_t) cfg->output_dim * bn);
-	TAKE(w->dgate, 2 * ub);
-	TAKE(w->dcand, ub);
-	TAKE(w->dterms, (size_t) n_terms(cfg) * fmax * bn);
-	TAKE(w->sup.scratch, (size_t) 2 * DCRNN_SPARSE_BLOCK * cfg->num_nodes);
-#undef TAKE
-	return off;
-}
-
 size_t
 dcrnn_memory_bytes(const DcrnnConfig *cfg)
 {
 	if (dcrnn_config_check(cfg))
 		return 0;
-	return sizeof(float) * (2 * walk_tensors(cfg, NULL) + layout_work(cfg, NULL, NULL) +
+	return sizeof(float) * (2 * walk_tensors(cfg, NULL) + dcrnn_work_floats(cfg) +
 							(size_t) cfg->num_supports * cfg->num_nodes * cfg->num_nodes);
 }
 
-/* Points each cell's views into the parameter and gradient buffers. */
-static void
-bind_cells(DcrnnModel *m)
+/*
+ * The most nonzeros a support may have for the sparse kernel to beat the
+ * dense GEMM, from timing both (docs/dcrnn.md, "Speed").
+ */
+static int
+sparse_cap(int n)
 {
-	for (int c = 0; c < 2 * m->cfg.layers; c++)
-	{
-		DcgruCell  *cell = &m->work->cells[c];
-		const DcrnnTensor *t = &m->tensors[4 * c];
+	double		cap = (double) n * n / 6;
 
-		cell->fin = layer_input(&m->cfg, c >= m->cfg.layers, c % m->cfg.layers);
-		cell->wg = m->params + t[0].offset;
-		cell->bg = m->params + t[1].offset;
-		cell->wc = m->params + t[2].offset;
-		cell->bc = m->params + t[3].offset;
-		cell->dwg = m->grads + t[0].offset;
-		cell->dbg = m->grads + t[1].offset;
-		cell->dwc = m->grads + t[2].offset;
-		cell->dbc = m->grads + t[3].offset;
-	}
+	return cap < n ? n : (int) cap;
+}
+
+/* The sparse kernel runs when every support is sparse enough for it. */
+static void
+use_sparse_if_cheaper(DcrnnModel *m)
+{
+	DcrnnWork  *w = m->work;
+
+	w->sup.sparse = w->sparse;
+	w->sup.sparse_t = w->sparse_t;
+	for (int k = 0; k < m->cfg.num_supports; k++)
+		if (w->sparse[k].nnz < 0)
+			w->sup.sparse = w->sup.sparse_t = NULL;
+}
+
+/* Support k (n x n) and its transpose in compressed rows. */
+static void
+build_sparse(DcrnnWork *w, int k, const float *s, int n)
+{
+	sparse_support_build(&w->sparse[k], s, n, 0);
+	sparse_support_build(&w->sparse_t[k], s, n, 1);
 }
 
 /* Room for supports sparse enough that the sparse kernel beats a GEMM. */
 static int
 alloc_sparse(DcrnnWork *w, int n)
 {
-	int			cap = (int) ((double) n * n / 32);
+	int			cap = sparse_cap(n);
 
-	if (cap < n)
-		cap = n;
-	for (int k = 0; k < DCRNN_MAX_SUPPORTS; k++)
+	for (int k = 0; k < 2 * DCRNN_MAX_SUPPORTS; k++)
 	{
-		SparseSupport *sp = &w->sparse[k];
+		SparseSupport *sp = k < DCRNN_MAX_SUPPORTS ? &w->sparse[k] :
+			&w->sparse_t[k - DCRNN_MAX_SUPPORTS];
 
 		sp->cap = cap;
 		sp->nnz = -1;
@@ -258,27 +227,22 @@ dcrnn_create(const DcrnnConfig *cfg, char *err, size_t errlen)
 
 	DcrnnWork  *w = m->work;
 
-	w->cells = calloc(2 * cfg->layers, sizeof(DcgruCell));
-	w->saved = calloc((size_t) (cfg->history + cfg->horizon) * cfg->layers,
-					  sizeof(DcgruSaved));
 	w->teacher = calloc(cfg->horizon, 1);
-	w->arena = calloc(layout_work(cfg, NULL, NULL), sizeof(float));
-	if (!w->cells || !w->saved || !w->teacher || !w->arena ||
-		alloc_sparse(w, cfg->num_nodes) < 0)
+	w->arena = calloc(dcrnn_work_floats(cfg), sizeof(float));
+	if (!w->teacher || !w->arena || alloc_sparse(w, cfg->num_nodes) < 0 ||
+		dcrnn_work_layout(m, 1) < 0)
 		goto oom;
-	layout_work(cfg, w, w->arena);
 	diffusion_plan_build(&w->plan, cfg->max_diffusion, cfg->num_supports,
 						 cfg->diffusion);
-	bind_cells(m);
 	w->sup.n = cfg->num_nodes;
 	w->sup.dense = m->supports;
-	w->sup.sparse = w->sparse;
 	for (int k = 0; k < cfg->num_supports; k++)
 	{
 		for (int i = 0; i < cfg->num_nodes; i++)
 			m->supports[k * nn + (size_t) i * cfg->num_nodes + i] = 1.0f;
-		sparse_support_build(&w->sparse[k], m->supports + k * nn, cfg->num_nodes);
+		build_sparse(w, k, m->supports + k * nn, cfg->num_nodes);
 	}
+	use_sparse_if_cheaper(m);
 	return m;
 
 oom:
@@ -289,6 +253,14 @@ oom:
 	return NULL;
 }
 
+static void
+free_sparse(SparseSupport *sp)
+{
+	free(sp->rowptr);
+	free(sp->col);
+	free(sp->val);
+}
+
 void
 dcrnn_free(DcrnnModel *m)
 {
@@ -296,15 +268,13 @@ dcrnn_free(DcrnnModel *m)
 		return;
 	if (m->work)
 	{
-		free(m->work->cells);
-		free(m->work->saved);
+		dcrnn_work_free(m->work);
 		free(m->work->teacher);
 		free(m->work->arena);
 		for (int k = 0; k < DCRNN_MAX_SUPPORTS; k++)
 		{
-			free(m->work->sparse[k].rowptr);
-			free(m->work->sparse[k].col);
-			free(m->work->sparse[k].val);
+			free_sparse(&m->work->sparse[k]);
+			free_sparse(&m->work->sparse_t[k]);
 		}
 		free(m->work);
 	}
@@ -330,7 +300,8 @@ dcrnn_set_support(DcrnnModel *m, int k, const float *s)
 	size_t		nn = (size_t) m->cfg.num_nodes * m->cfg.num_nodes;
 
 	memcpy(m->supports + k * nn, s, nn * sizeof(float));
-	sparse_support_build(&m->work->sparse[k], s, m->cfg.num_nodes);
+	build_sparse(m->work, k, s, m->cfg.num_nodes);
+	use_sparse_if_cheaper(m);
 }
 
 /* uniform on (0, 1) from a splitmix64 stream, for weight initialisation */
@@ -377,10 +348,4 @@ dcrnn_init_params(DcrnnModel *m, uint64_t seed)
 								sqrt(2.0 / (t->rows + t->cols)));
 		}
 	}
-}
-
-void
-dcrnn_set_threads(int n)
-{
-	openblas_set_num_threads(n < 1 ? 1 : n);
 }

@@ -116,9 +116,10 @@ void		dcrnn_init_params(DcrnnModel *m, uint64_t seed);
 const DcrnnTensor *dcrnn_find_tensor(const DcrnnModel *m, const char *name);
 
 /*
- * Copies support k (0 or 1), a dense N x N row-major matrix.  One with at
- * most N*N/32 nonzeros (and at least N) is also kept in compressed rows and
- * diffused by the sparse kernel, which then beats a dense GEMM.
+ * Copies support k (0 or 1), a dense N x N row-major matrix.  When every
+ * support has at most N*N/6 nonzeros (at least N allowed) they are also
+ * kept in compressed rows and diffused by the sparse kernel, which then
+ * beats the dense GEMMs.
  */
 void		dcrnn_set_support(DcrnnModel *m, int k, const float *s);
 
@@ -143,7 +144,14 @@ int			dcrnn_forward(DcrnnModel *m, const float *x, int batch,
  */
 int			dcrnn_backward(DcrnnModel *m, const float *dpred);
 
-/* Threads OpenBLAS may use (>= 1); the only threading layer. */
+/*
+ * Threads a forward or backward pass may use (1..64; a process-wide
+ * setting read by the next dcrnn_forward).  The batch is split into
+ * min(n, cfg.batch) shards that run side by side, each with
+ * single-threaded OpenBLAS (the only threading layer; this sets OpenBLAS
+ * to 1 thread).  The gradients of the shards are summed, so results
+ * depend on n in the last bits only; a given n always gives the same bits.
+ */
 void		dcrnn_set_threads(int n);
 
 /* ---- loss (loss.c) ---- */

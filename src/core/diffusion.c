@@ -2,19 +2,23 @@
  * diffusion.c -- diffusion convolution terms over a batch, and their
  * backward pass.
  *
- * The input block (term 0) is a (rows x N) matrix, rows = features * batch,
- * node index last.  Term m is coef * T_src S^T (- T_prev), so each step is
- * one GEMM over the whole batch, or for a sparse support (a large graph
- * with few edges per node) a pass over its nonzeros.  The plan encodes both recursions that
- * docs/dcrnn.md describes: the paper's plain powers S^k x, and the
+ * A block (term 0 is the input) holds `feats` features, each an (N x B)
+ * row-major matrix: node n of sample b at n*B + b, so a diffusion step
+ * moves whole rows of B samples.  Term m is coef * S T_src (- T_prev).
+ * With a sparse support (RPC graphs have a few edges per node) each
+ * nonzero adds one row, a vector operation over the batch, and all terms
+ * of a feature are made while its rows sit in cache; with a dense one
+ * each step of a feature is one GEMM.  The plan encodes both recursions
+ * that docs/dcrnn.md describes: the paper's plain powers S^k x, and the
  * reference's Chebyshev-style recursion with the x carry-over between
  * supports.
  */
 #include "dcrnn_internal.h"
 
-#include <string.h>
-
 #include "blas.h"
+
+/* samples a sparse step keeps in registers */
+#define SPARSE_LANES 16
 
 void
 diffusion_plan_build(DiffusionPlan *p, int k, int supports, int mode)
@@ -52,8 +56,9 @@ diffusion_plan_build(DiffusionPlan *p, int k, int supports, int mode)
 	}
 }
 
+/* Compressed rows of s (n x n), or of its transpose; nnz -1 above cap. */
 void
-sparse_support_build(SparseSupport *sp, const float *s, int n)
+sparse_support_build(SparseSupport *sp, const float *s, int n, int transpose)
 {
 	int			nnz = 0;
 
@@ -62,7 +67,9 @@ sparse_support_build(SparseSupport *sp, const float *s, int n)
 	{
 		for (int j = 0; j < n; j++)
 		{
-			if (s[(size_t) i * n + j] == 0.0f)
+			float		v = transpose ? s[(size_t) j * n + i] : s[(size_t) i * n + j];
+
+			if (v == 0.0f)
 				continue;
 			if (nnz == sp->cap)
 			{
@@ -70,7 +77,7 @@ sparse_support_build(SparseSupport *sp, const float *s, int n)
 				return;
 			}
 			sp->col[nnz] = j;
-			sp->val[nnz++] = s[(size_t) i * n + j];
+			sp->val[nnz++] = v;
 		}
 		sp->rowptr[i + 1] = nnz;
 	}
@@ -78,171 +85,169 @@ sparse_support_build(SparseSupport *sp, const float *s, int n)
 }
 
 /*
- * The sparse kernels work on SPARSE_BLOCK signals at a time, transposed
- * into node-major scratch so that each nonzero is one short vector
- * operation over the block instead of a scalar gather.
+ * out = sign * base + coef * S in over samples r0 .. r0 + SPARSE_LANES of
+ * one (N x b) feature; base may be NULL (zero) or out.  The lanes stay in
+ * registers across a row's nonzeros (the fixed trip counts unroll into
+ * vector operations).
  */
-#define SPARSE_BLOCK DCRNN_SPARSE_BLOCK
-
-/* rows r0..r0+nb of src (rows x n) -> dst (n x SPARSE_BLOCK), zero-padded */
-static void
-block_in(const float *src, int n, size_t r0, int nb, float *dst)
+static inline void
+sparse_rows_lanes(const SparseSupport *sp, int n, int b, int r0, float coef,
+				  const float *in, const float *base, float sign, float *out)
 {
-	if (nb < SPARSE_BLOCK)
-		memset(dst, 0, (size_t) n * SPARSE_BLOCK * sizeof(float));
-	for (int r = 0; r < nb; r++)
-		for (int j = 0; j < n; j++)
-			dst[j * SPARSE_BLOCK + r] = src[(r0 + r) * n + j];
+	for (int i = 0; i < n; i++)
+	{
+		size_t		row = (size_t) i * b + r0;
+		float		acc[SPARSE_LANES];
+
+		for (int r = 0; r < SPARSE_LANES; r++)
+			acc[r] = base ? sign * base[row + r] : 0.0f;
+		/* coef is 1 or 2: scaling the weight rounds as scaling the sum */
+		for (int p = sp->rowptr[i]; p < sp->rowptr[i + 1]; p++)
+		{
+			const float *x = in + (size_t) sp->col[p] * b + r0;
+			float		v = coef * sp->val[p];
+
+			for (int r = 0; r < SPARSE_LANES; r++)
+				acc[r] += v * x[r];
+		}
+		for (int r = 0; r < SPARSE_LANES; r++)
+			out[row + r] = acc[r];
+	}
 }
 
-/* out = coef * S in (- prev), for every signal (row) of the batch */
+/* The same for samples r0 .. b - 1 (fewer than SPARSE_LANES), in place. */
 static void
-sparse_apply(const SparseSupport *sp, int n, size_t rows, float coef,
-			 const float *in, const float *prev, float *out, float *scratch)
+sparse_rows_tail(const SparseSupport *sp, int n, int b, int r0, float coef,
+				 const float *in, const float *base, float sign, float *out)
 {
-	float	   *xt = scratch;
-	float		acc[SPARSE_BLOCK];
-
-	for (size_t r0 = 0; r0 < rows; r0 += SPARSE_BLOCK)
+	for (int i = 0; i < n; i++)
 	{
-		int			nb = rows - r0 < SPARSE_BLOCK ? (int) (rows - r0) : SPARSE_BLOCK;
+		float	   *o = out + (size_t) i * b;
 
-		block_in(in, n, r0, nb, xt);
-		for (int i = 0; i < n; i++)
+		for (int r = r0; r < b; r++)
+			o[r] = base ? sign * base[(size_t) i * b + r] : 0.0f;
+		for (int p = sp->rowptr[i]; p < sp->rowptr[i + 1]; p++)
 		{
-			memset(acc, 0, sizeof acc);
-			for (int p = sp->rowptr[i]; p < sp->rowptr[i + 1]; p++)
-			{
-				const float *x = xt + (size_t) sp->col[p] * SPARSE_BLOCK;
-				float		v = sp->val[p];
+			const float *x = in + (size_t) sp->col[p] * b;
+			float		v = coef * sp->val[p];
 
-				for (int r = 0; r < SPARSE_BLOCK; r++)
-					acc[r] += v * x[r];
-			}
-			for (int r = 0; r < nb; r++)
-				out[(r0 + r) * n + i] = coef * acc[r] -
-					(prev ? prev[(r0 + r) * n + i] : 0.0f);
+			for (int r = r0; r < b; r++)
+				o[r] += v * x[r];
 		}
 	}
 }
 
-/* din += coef * S^T dout, the adjoint of sparse_apply */
+/* out = sign * base + coef * S in for one (N x b) feature */
 static void
-sparse_apply_adjoint(const SparseSupport *sp, int n, size_t rows, float coef,
-					 const float *dout, float *din, float *scratch)
+sparse_apply(const SparseSupport *sp, int n, int b, float coef,
+			 const float *in, const float *base, float sign, float *out)
 {
-	float	   *dyt = scratch;
-	float	   *dxt = scratch + (size_t) n * SPARSE_BLOCK;
+	int			r0 = 0;
 
-	for (size_t r0 = 0; r0 < rows; r0 += SPARSE_BLOCK)
-	{
-		int			nb = rows - r0 < SPARSE_BLOCK ? (int) (rows - r0) : SPARSE_BLOCK;
-
-		block_in(dout, n, r0, nb, dyt);
-		memset(dxt, 0, (size_t) n * SPARSE_BLOCK * sizeof(float));
-		for (int i = 0; i < n; i++)
-		{
-			const float *dy = dyt + (size_t) i * SPARSE_BLOCK;
-
-			for (int p = sp->rowptr[i]; p < sp->rowptr[i + 1]; p++)
-			{
-				float	   *dx = dxt + (size_t) sp->col[p] * SPARSE_BLOCK;
-				float		v = sp->val[p];
-
-				for (int r = 0; r < SPARSE_BLOCK; r++)
-					dx[r] += v * dy[r];
-			}
-		}
-		for (int r = 0; r < nb; r++)
-			for (int j = 0; j < n; j++)
-				din[(r0 + r) * n + j] += coef * dxt[j * SPARSE_BLOCK + r];
-	}
+	for (; r0 + SPARSE_LANES <= b; r0 += SPARSE_LANES)
+		sparse_rows_lanes(sp, n, b, r0, coef, in, base, sign, out);
+	if (r0 < b)
+		sparse_rows_tail(sp, n, b, r0, coef, in, base, sign, out);
 }
 
-static const SparseSupport *
-sparse_of(const DiffusionSupports *sup, int k)
+/* a -= b over count floats */
+static void
+sub_into(size_t count, float *restrict a, const float *restrict b)
 {
-	return sup->sparse && sup->sparse[k].nnz >= 0 ? &sup->sparse[k] : NULL;
+	for (size_t i = 0; i < count; i++)
+		a[i] -= b[i];
+}
+
+/* Term m of one feature (offset fo in each block), dense support. */
+static void
+dense_term(const DiffusionPlan *p, const DiffusionSupports *sup, int m,
+		   int batch, size_t stride, size_t fo, float *terms)
+{
+	int			n = sup->n;
+	float	   *t = terms + m * stride + fo;
+	const float *prev = p->prev[m] >= 0 ? terms + p->prev[m] * stride + fo : NULL;
+
+	if (prev)
+		for (size_t i = 0; i < (size_t) n * batch; i++)
+			t[i] = -prev[i];
+	blas_gemm(0, 0, n, batch, n, p->coef[m],
+			  sup->dense + (size_t) p->support[m] * n * n, n,
+			  terms + p->src[m] * stride + fo, batch, prev ? 1.0f : 0.0f, t, batch);
 }
 
 /*
- * Term m starts stride floats after term m - 1 and only its first rows
- * rows are diffused: the rest of each block (rows the caller already
- * holds) is left alone.  Signals are independent, so any subset of rows
+ * Term m starts stride floats after term m - 1 and only its first feats
+ * features are diffused: the rest of each block (features the caller
+ * already holds) is left alone.  Features are independent, so any subset
  * may be diffused on its own.
  */
 void
-diffusion_forward_rows(const DiffusionPlan *p, const DiffusionSupports *sup,
-					   size_t rows, size_t stride, float *terms)
+diffusion_forward_part(const DiffusionPlan *p, const DiffusionSupports *sup,
+					   int feats, int batch, size_t stride, float *terms)
 {
-	int			n = sup->n;
-	size_t		block = rows * (size_t) n;
+	size_t		fsize = (size_t) sup->n * batch;
 
-	for (int m = 1; m < p->n_terms; m++)
-	{
-		float	   *t = terms + m * stride;
-		const float *src = terms + p->src[m] * stride;
-		const float *prev = p->prev[m] >= 0 ? terms + p->prev[m] * stride : NULL;
-		const SparseSupport *sp = sparse_of(sup, p->support[m]);
-
-		if (sp)
+	for (int f = 0; f < feats; f++)
+		for (int m = 1; m < p->n_terms; m++)
 		{
-			sparse_apply(sp, n, rows, p->coef[m], src, prev, t, sup->scratch);
-			continue;
+			size_t		fo = f * fsize;
+
+			if (!sup->sparse)
+			{
+				dense_term(p, sup, m, batch, stride, fo, terms);
+				continue;
+			}
+			sparse_apply(&sup->sparse[p->support[m]], sup->n, batch, p->coef[m],
+						 terms + p->src[m] * stride + fo,
+						 p->prev[m] >= 0 ? terms + p->prev[m] * stride + fo : NULL,
+						 -1.0f, terms + m * stride + fo);
 		}
-		if (prev)
-			for (size_t i = 0; i < block; i++)
-				t[i] = -prev[i];
-		blas_gemm(0, 1, (int) rows, n, n, p->coef[m], src, n,
-				  sup->dense + (size_t) p->support[m] * n * n, n,
-				  prev ? 1.0f : 0.0f, t, n);
-	}
 }
 
 void
 diffusion_forward(const DiffusionPlan *p, const DiffusionSupports *sup,
-				  size_t rows, float *terms)
+				  int feats, int batch, float *terms)
 {
-	diffusion_forward_rows(p, sup, rows, rows * (size_t) sup->n, terms);
+	diffusion_forward_part(p, sup, feats, batch,
+						   (size_t) feats * sup->n * batch, terms);
 }
 
 /*
  * On entry dterms holds dL/dterm for every term as used downstream; on exit
- * block 0 holds the full dL/dinput (other blocks are clobbered).  rows and
- * stride as in diffusion_forward_rows: only the first rows rows of each
- * block are touched.
+ * block 0 holds the full dL/dinput (other blocks are clobbered).  feats
+ * and stride as in diffusion_forward_part: only the first feats features
+ * of each block are touched.
  */
 void
-diffusion_backward_rows(const DiffusionPlan *p, const DiffusionSupports *sup,
-						size_t rows, size_t stride, float *dterms)
+diffusion_backward_part(const DiffusionPlan *p, const DiffusionSupports *sup,
+						int feats, int batch, size_t stride, float *dterms)
 {
 	int			n = sup->n;
-	size_t		block = rows * (size_t) n;
+	size_t		fsize = (size_t) n * batch;
 
-	for (int m = p->n_terms - 1; m >= 1; m--)
-	{
-		const float *dt = dterms + m * stride;
-		float	   *dsrc = dterms + p->src[m] * stride;
-		const SparseSupport *sp = sparse_of(sup, p->support[m]);
-
-		if (sp)
-			sparse_apply_adjoint(sp, n, rows, p->coef[m], dt, dsrc, sup->scratch);
-		else
-			blas_gemm(0, 0, (int) rows, n, n, p->coef[m], dt, n,
-					  sup->dense + (size_t) p->support[m] * n * n, n, 1.0f, dsrc, n);
-		if (p->prev[m] >= 0)
+	for (int f = 0; f < feats; f++)
+		for (int m = p->n_terms - 1; m >= 1; m--)
 		{
-			float	   *prev = dterms + p->prev[m] * stride;
+			size_t		fo = f * fsize;
+			const float *dt = dterms + m * stride + fo;
+			float	   *dsrc = dterms + p->src[m] * stride + fo;
 
-			for (size_t i = 0; i < block; i++)
-				prev[i] -= dt[i];
+			if (sup->sparse)
+				sparse_apply(&sup->sparse_t[p->support[m]], n, batch, p->coef[m],
+							 dt, dsrc, 1.0f, dsrc);
+			else
+				blas_gemm(1, 0, n, batch, n, p->coef[m],
+						  sup->dense + (size_t) p->support[m] * n * n, n,
+						  dt, batch, 1.0f, dsrc, batch);
+			if (p->prev[m] >= 0)
+				sub_into(fsize, dterms + p->prev[m] * stride + fo, dt);
 		}
-	}
 }
 
 void
 diffusion_backward(const DiffusionPlan *p, const DiffusionSupports *sup,
-				   size_t rows, float *dterms)
+				   int feats, int batch, float *dterms)
 {
-	diffusion_backward_rows(p, sup, rows, rows * (size_t) sup->n, dterms);
+	diffusion_backward_part(p, sup, feats, batch,
+							(size_t) feats * sup->n * batch, dterms);
 }

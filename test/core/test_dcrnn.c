@@ -41,11 +41,10 @@ random_support(float *s, int n, uint64_t *seed)
 typedef struct TestSupports
 {
 	DiffusionSupports sup;
-	SparseSupport sp[2];
-	int			rowptr[2][17];
-	int			col[2][256];
-	float		val[2][256];
-	float		scratch[2 * DCRNN_SPARSE_BLOCK * 16];
+	SparseSupport sp[4];		/* S0, S1, then their transposes */
+	int			rowptr[4][17];
+	int			col[4][256];
+	float		val[4][256];
 } TestSupports;
 
 static void
@@ -54,14 +53,14 @@ test_supports(TestSupports *t, const float *s, int n, int sparse)
 	t->sup.n = n;
 	t->sup.dense = s;
 	t->sup.sparse = sparse ? t->sp : NULL;
-	t->sup.scratch = t->scratch;
-	for (int k = 0; k < 2 && sparse; k++)
+	t->sup.sparse_t = sparse ? t->sp + 2 : NULL;
+	for (int k = 0; k < 4 && sparse; k++)
 	{
 		t->sp[k].cap = 256;
 		t->sp[k].rowptr = t->rowptr[k];
 		t->sp[k].col = t->col[k];
 		t->sp[k].val = t->val[k];
-		sparse_support_build(&t->sp[k], s + k * n * n, n);
+		sparse_support_build(&t->sp[k], s + (k % 2) * n * n, n, k >= 2);
 	}
 }
 
@@ -225,7 +224,7 @@ check_case(int k, int mode, int ring, const unsigned char *coins, uint64_t seed)
 	double		err = 1e9;
 
 	g.m = small_model(k, mode, ring, seed);
-	if (!g.m || (g.m->work->sparse[0].nnz >= 0) != ring)
+	if (!g.m || (g.m->work->sup.sparse != NULL) != ring)
 		return err;
 	g.nx = (size_t) 3 * 2 * 4 * 2;
 	g.ny = (size_t) 3 * 2 * 4;
@@ -281,11 +280,14 @@ matvec(const float *s, const float *x, int n, float *y)
 	}
 }
 
-/* Terms of 3 signals (rows) over 5 nodes, K = 2, by hand-written formulas. */
+/*
+ * Terms of one feature of 3 samples over 5 nodes (node i of sample r at
+ * i*R + r), K = 2, by hand-written formulas.
+ */
 TEST(dcrnn_diffusion_terms_match_formulas)
 {
 	enum {N = 5, R = 3, M = 5};
-	float		s[2 * N * N], terms[M * R * N], want[M][N], tmp[N];
+	float		s[2 * N * N], terms[M * R * N], want[M][N], tmp[N], x[N];
 	uint64_t	seed = 9;
 	DiffusionPlan plan;
 	TestSupports ts;
@@ -299,11 +301,13 @@ TEST(dcrnn_diffusion_terms_match_formulas)
 		REQUIRE(plan.n_terms == M);
 		for (int i = 0; i < R * N; i++)
 			terms[i] = frand(&seed);
-		diffusion_forward(&plan, &ts.sup, R, terms);
+		diffusion_forward(&plan, &ts.sup, 1, R, terms);
 		for (int r = 0; r < R; r++)
 		{
-			const float *x = terms + r * N;
 			const float *s0 = s, *s1 = s + N * N;
+
+			for (int i = 0; i < N; i++)
+				x[i] = terms[i * R + r];
 
 			memcpy(want[0], x, sizeof want[0]);
 			matvec(s0, x, N, want[1]);
@@ -325,7 +329,7 @@ TEST(dcrnn_diffusion_terms_match_formulas)
 			}
 			for (int m = 0; m < M; m++)
 				for (int i = 0; i < N; i++)
-					CHECK_CLOSE(terms[(m * R + r) * N + i], want[m][i], 1e-5, 1e-6);
+					CHECK_CLOSE(terms[m * R * N + i * R + r], want[m][i], 1e-5, 1e-6);
 		}
 	}
 }
@@ -349,13 +353,13 @@ TEST(dcrnn_diffusion_backward_is_adjoint)
 		diffusion_plan_build(&plan, 3, 2, mode % 2);
 		for (int i = 0; i < R * N; i++)
 			x[i] = fwd[i] = frand(&seed);
-		diffusion_forward(&plan, &ts.sup, R, fwd);
+		diffusion_forward(&plan, &ts.sup, 2, R / 2, fwd);
 		for (int i = 0; i < M * R * N; i++)
 		{
 			back[i] = frand(&seed);
 			lhs += (double) back[i] * fwd[i];
 		}
-		diffusion_backward(&plan, &ts.sup, R, back);
+		diffusion_backward(&plan, &ts.sup, 2, R / 2, back);
 		for (int i = 0; i < R * N; i++)
 			rhs += (double) back[i] * x[i];
 		CHECK_CLOSE(lhs, rhs, 1e-5, 1e-6);
@@ -541,10 +545,10 @@ TEST(dcrnn_bad_calls_do_nothing)
 	dcrnn_free(m);
 }
 
-/* The sparse kernels agree with the dense GEMMs over several blocks. */
+/* The sparse kernels agree with the dense GEMMs, 3 features of 23 samples. */
 TEST(dcrnn_sparse_diffusion_matches_dense)
 {
-	enum {N = 6, R = 2 * DCRNN_SPARSE_BLOCK + 7, M = 5};
+	enum {N = 6, F = 3, B = 23, R = F * B, M = 5};
 	static float d[2][M * R * N], b[2][M * R * N];
 	float		s[2 * N * N];
 	uint64_t	seed = 21;
@@ -562,8 +566,8 @@ TEST(dcrnn_sparse_diffusion_matches_dense)
 	for (int sparse = 0; sparse < 2; sparse++)
 	{
 		test_supports(&ts, s, N, sparse);
-		diffusion_forward(&plan, &ts.sup, R, d[sparse]);
-		diffusion_backward(&plan, &ts.sup, R, b[sparse]);
+		diffusion_forward(&plan, &ts.sup, F, B, d[sparse]);
+		diffusion_backward(&plan, &ts.sup, F, B, b[sparse]);
 	}
 	REQUIRE(ts.sp[0].nnz > 0);
 	for (int i = 0; i < M * R * N; i++)
