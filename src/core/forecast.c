@@ -142,7 +142,6 @@ forecast_counts_robust(DcrnnModel *m, const double *norm_mean, const double *nor
 	const DcrnnConfig *c = &m->cfg;
 	int			n_nodes = c->num_nodes;
 	float	   *x, *pred;
-	double	   *one;
 	int		   *run;
 
 	if (check_model(c, err, errlen) < 0 ||
@@ -151,14 +150,11 @@ forecast_counts_robust(DcrnnModel *m, const double *norm_mean, const double *nor
 		return -1;
 	if (batch_buffers(c, &x, &pred, err, errlen) < 0)
 		return -1;
-	one = malloc(sizeof(double) * c->horizon * n_nodes);
 	run = calloc((size_t) n_nodes, sizeof(int));
-	if (one == NULL || run == NULL)
+	if (run == NULL)
 	{
 		free(x);
 		free(pred);
-		free(one);
-		free(run);
 		snprintf(err, errlen, "out of memory for the run lengths of %d nodes", n_nodes);
 		return -1;
 	}
@@ -166,17 +162,14 @@ forecast_counts_robust(DcrnnModel *m, const double *norm_mean, const double *nor
 	{
 		int			origin = first + i;
 
-		forecast_batch(m, norm_mean, norm_std, counts, &origin, 1, 1, 0, x, pred, one);
-		for (int h = 0; h < c->horizon; h++)
-			for (int n = 0; n < n_nodes; n++)
-				out[((size_t) h * count + i) * n_nodes + n] = one[(size_t) h * n_nodes + n];
+		/* a batch of one, written to window i of out; step 1 is out + i * N */
+		forecast_batch(m, norm_mean, norm_std, counts, &origin, 1, count, i, x, pred, out);
 		if (origin < n_buckets)
-			clean_bucket(c, stats_mean, stats_std, k, max_run, one,
+			clean_bucket(c, stats_mean, stats_std, k, max_run, out + (size_t) i * n_nodes,
 						 counts + (size_t) origin * n_nodes, run);
 	}
 	free(x);
 	free(pred);
-	free(one);
 	free(run);
 	return 0;
 }
