@@ -273,29 +273,43 @@ $$;
 COMMENT ON FUNCTION @extschema@.informer_detect()
     IS 'one detection step: refreshes the traffic of every source, forecasts with every active model that is due (synchronously), refreshes informer.anomalies';
 
-CREATE FUNCTION @extschema@.informer_retrain_all(options jsonb DEFAULT '{}')
+CREATE FUNCTION @extschema@.informer_retrain_all(options jsonb DEFAULT '{}', together boolean DEFAULT false)
 RETURNS TABLE (pattern_id int4, job_id bigint)
 LANGUAGE plpgsql STRICT VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    m informer.models;
+    r record;
 BEGIN
     -- each pattern is retrained with its active model's options, over the
     -- whole traffic up to now (its training range is dropped), and with
-    -- the options given here on top
-    FOR m IN SELECT * FROM informer.models x WHERE x.active ORDER BY x.pattern_id LOOP
-        pattern_id := m.pattern_id;
-        job_id := @extschema@.informer_train(m.pattern_id,
-            COALESCE((SELECT pg_catalog.jsonb_object_agg(c.key, c.value)
-                        FROM pg_catalog.jsonb_each(m.config) c
-                       WHERE c.key IN (SELECT pg_catalog.jsonb_object_keys(informer._train_options('{}')))
-                         AND c.key NOT IN ('train_from', 'train_to')
-                         AND c.value OPERATOR(pg_catalog.<>) 'null'), '{}')
-            OPERATOR(pg_catalog.||) options);
-        RETURN NEXT;
+    -- the options given here on top; together: one informer_train_group
+    -- job per set of patterns with equal options (at most 10,000 each)
+    FOR r IN
+        SELECT e.opts, pg_catalog.array_agg(e.pattern_id ORDER BY e.pattern_id) AS patterns
+          FROM (SELECT o.*, pg_catalog.row_number() OVER (PARTITION BY o.opts ORDER BY o.pattern_id) AS n
+                  FROM (SELECT x.pattern_id,
+                               COALESCE((SELECT pg_catalog.jsonb_object_agg(c.key, c.value)
+                                           FROM pg_catalog.jsonb_each(x.config) c
+                                          WHERE c.key IN (SELECT pg_catalog.jsonb_object_keys(informer._train_options('{}')))
+                                            AND c.key NOT IN ('train_from', 'train_to')
+                                            AND c.value OPERATOR(pg_catalog.<>) 'null'), '{}')
+                               OPERATOR(pg_catalog.||) options AS opts
+                          FROM informer.models x WHERE x.active) o) e
+         GROUP BY e.opts, CASE WHEN together THEN (e.n OPERATOR(pg_catalog.-) 1) OPERATOR(pg_catalog./) 10000
+                               ELSE e.pattern_id END
+         ORDER BY pg_catalog.min(e.pattern_id)
+    LOOP
+        IF together THEN
+            job_id := @extschema@.informer_train_group(r.patterns, r.opts);
+        ELSE
+            job_id := @extschema@.informer_train(r.patterns[1], r.opts);
+        END IF;
+        FOREACH pattern_id IN ARRAY r.patterns LOOP
+            RETURN NEXT;
+        END LOOP;
     END LOOP;
 END
 $$;
-COMMENT ON FUNCTION @extschema@.informer_retrain_all(jsonb)
-    IS 'queues a training job (informer_train) for every pattern with an active model, with that model''s options plus the given ones, over all traffic up to now; returns the job ids';
+COMMENT ON FUNCTION @extschema@.informer_retrain_all(jsonb, boolean)
+    IS 'queues training for every pattern with an active model, with that model''s options plus the given ones, over all traffic up to now: one informer_train job per pattern, or with together one informer_train_group job per set of patterns with equal options; returns each pattern''s job id';

@@ -60,6 +60,7 @@ extern bool informer_start_job_worker(int64 job_id, Oid owner,
 /* job kinds, one file each */
 extern char *informer_job_refresh_run(const InformerJob *job);
 extern char *informer_job_train_run(const InformerJob *job);
+extern char *informer_job_train_group_run(const InformerJob *job);
 extern char *informer_job_infer_run(const InformerJob *job);
 
 /* rpcset_sql.c: an int4[] as a palloc'd, sorted, duplicate-free id array */

@@ -10,6 +10,7 @@
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "fmgr.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
 
@@ -21,41 +22,52 @@ PG_FUNCTION_INFO_V1(informer_train_now);
 
 /*
  * options (jsonb text) checked by the SQL function fn of schema informer,
- * which raises the error for an unknown key, a wrong type or a value out of
- * range; returns the options as given.
+ * which raises the error for NULL, an unknown key, a wrong type or a value
+ * out of range; returns the options as given.
  */
 char *
 informer_checked_options(const char *fn, Jsonb *jb)
 {
-	char	   *options = JsonbToCString(NULL, &jb->root, VARSIZE(jb));
+	char	   *options = jb ? JsonbToCString(NULL, &jb->root, VARSIZE(jb)) : NULL;
 	Oid			types[1] = {TEXTOID};
-	Datum		values[1] = {CStringGetTextDatum(options)};
+	Datum		values[1] = {options ? CStringGetTextDatum(options) : (Datum) 0};
 	char	   *sql = psprintf("SELECT informer.%s($1::jsonb)", fn);
 
 	SPI_connect();
-	if (SPI_execute_with_args(sql, 1, types, values, NULL, true, 1) != SPI_OK_SELECT)
+	if (SPI_execute_with_args(sql, 1, types, values, options ? NULL : "n", true, 1) != SPI_OK_SELECT)
 		elog(ERROR, "could not check the options with informer.%s", fn);
 	SPI_finish();
 	return options;
 }
 
-static void
-check_pattern_exists(int32 pattern_id)
+/* Every one of the n pattern ids names a mined pattern. */
+void
+informer_check_patterns_exist(const int32 *ids, int n)
 {
-	Oid			types[1] = {INT4OID};
-	Datum		values[1] = {Int32GetDatum(pattern_id)};
+	Datum	   *elems = palloc(sizeof(Datum) * n);
+	Oid			types[1] = {INT4ARRAYOID};
+	Datum		values[1];
+	bool		isnull;
+	int32		missing = 0;
 	bool		found;
 
+	for (int i = 0; i < n; i++)
+		elems[i] = Int32GetDatum(ids[i]);
+	values[0] = PointerGetDatum(construct_array(elems, n, INT4OID, sizeof(int32), true, TYPALIGN_INT));
 	SPI_connect();
-	if (SPI_execute_with_args("SELECT 1 FROM informer.pattern WHERE pattern_id OPERATOR(pg_catalog.=) $1",
+	if (SPI_execute_with_args("SELECT x FROM pg_catalog.unnest($1) WITH ORDINALITY u(x, i) "
+							  "WHERE NOT EXISTS (SELECT FROM informer.pattern p "
+							  "WHERE p.pattern_id OPERATOR(pg_catalog.=) u.x) ORDER BY u.i LIMIT 1",
 							  1, types, values, NULL, true, 1) != SPI_OK_SELECT)
 		elog(ERROR, "could not read informer.pattern");
 	found = SPI_processed > 0;
+	if (found)
+		missing = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 	SPI_finish();
-	if (!found)
+	if (found)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
-				 errmsg("pattern %d does not exist", pattern_id),
+				 errmsg("pattern %d does not exist", missing),
 				 errhint("SELECT pattern_id FROM informer.pattern lists the mined patterns.")));
 }
 
@@ -74,7 +86,7 @@ informer_train(PG_FUNCTION_ARGS)
 	job.has_pattern = true;
 	job.pattern_id = PG_GETARG_INT32(0);
 	job.options = informer_checked_options("_train_options", PG_GETARG_JSONB_P(1));
-	check_pattern_exists(job.pattern_id);
+	informer_check_patterns_exist(&job.pattern_id, 1);
 	PG_RETURN_INT64(informer_job_submit(&job));
 }
 
@@ -83,11 +95,11 @@ Datum
 informer_train_now(PG_FUNCTION_ARGS)
 {
 	TrainOutcome out;
-
 	Jsonb	   *jb = PG_GETARG_JSONB_P(1);
+	int32		pattern_id = PG_GETARG_INT32(0);
 
-	informer_train_pattern(PG_GETARG_INT32(0), JsonbToCString(NULL, &jb->root, VARSIZE(jb)),
-						   0, &out);
+	informer_train_patterns(&pattern_id, 1, JsonbToCString(NULL, &jb->root, VARSIZE(jb)),
+							0, false, &out);
 	PG_RETURN_INT64(out.model_id);
 }
 
@@ -101,7 +113,7 @@ informer_job_train_run(const InformerJob *job)
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("train job " INT64_FORMAT " names no pattern", job->job_id)));
-	informer_train_pattern(job->pattern_id, job->options, job->job_id, &out);
+	informer_train_patterns(&job->pattern_id, 1, job->options, job->job_id, false, &out);
 	return psprintf("{\"phase\": \"done\", \"model_id\": " INT64_FORMAT ", \"epochs\": %d, "
 					"\"best_epoch\": %d, \"best_loss\": %s}",
 					out.model_id, out.epochs, out.best_epoch,

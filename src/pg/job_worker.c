@@ -39,6 +39,7 @@ typedef struct JobKind
 static const JobKind job_kinds[] = {
 	{"refresh", informer_job_refresh_run},
 	{"train", informer_job_train_run},
+	{"train_group", informer_job_train_group_run},
 	{"infer", informer_job_infer_run},
 };
 

@@ -31,16 +31,19 @@ extern void informer_pattern_load(int32 pattern_id, bool check_source_read, Patt
 extern double *informer_pattern_counts(const PatternData *d, TimestampTz from, int n_buckets);
 extern void informer_pattern_range(const PatternData *d, TimestampTz *from, TimestampTz *to);
 
-/* model_train.c: returns the new model's id; job_id 0 = synchronous */
+/* model_train.c: one pattern's outcome of a list's training */
 typedef struct TrainOutcome
 {
-	int64		model_id;
+	int32		pattern_id;
+	int64		model_id;		/* 0: no model, failure says why */
 	int			epochs;
 	int			best_epoch;
 	double		best_loss;
+	int			group_size;		/* models it trained with, itself included */
+	char	   *failure;
 } TrainOutcome;
-extern void informer_train_pattern(int32 pattern_id, const char *options, int64 job_id,
-								   TrainOutcome *out);
+extern void informer_train_patterns(const int32 *pattern_ids, int k, const char *options,
+									int64 job_id, bool grouped, TrainOutcome *out);
 
 /* model_infer.c: forecasts stored; range_from/range_to NULL = the next buckets */
 extern int64 informer_infer_pattern(int32 pattern_id, const TimestampTz *range_from,
@@ -69,5 +72,6 @@ extern void informer_device_failed(const char *err);
 
 /* job_train.c, job_infer.c: run options checked in SQL, as jsonb text */
 extern char *informer_checked_options(const char *fn, Jsonb *options);
+extern void informer_check_patterns_exist(const int32 *ids, int n);
 
 #endif
