@@ -7,7 +7,8 @@
 #   bash bench/dcrnn_gpu.sh prepare   here (Debian + network): .deb files into
 #                                     build/gpu-debs, fixtures into build/gpu-data
 #   bash bench/dcrnn_gpu.sh build     there: core, CUDA objects, tests, benchmark
-#   bash bench/dcrnn_gpu.sh parity    parity tests (build/gpu/cuda_tests) + CPU fixtures
+#   bash bench/dcrnn_gpu.sh parity    parity tests (build/gpu/cuda_tests), the driver's
+#                                     CUDA tests (core_tests) + CPU fixtures
 #   bash bench/dcrnn_gpu.sh sanitize  the parity tests under compute-sanitizer
 #                                     memcheck and racecheck
 #   bash bench/dcrnn_gpu.sh epochs    N = 51, 207 (METR-LA's size), 325: CUDA with
@@ -69,6 +70,9 @@ stage_build() {
 stage_parity() {
     $B/cuda_tests "$DATA" >"$LOGS/cuda_tests.log" 2>&1
     tally cuda_parity "$LOGS/cuda_tests.log"
+    # the driver on the GPU: one model and a padded group against the CPU
+    INFORMER_DATA=$DATA $B/core_tests train_cuda train_group_cuda >"$LOGS/core_cuda.log" 2>&1
+    tally core_cuda "$LOGS/core_cuda.log"
     $B/dcrnn_parity "$DATA/dcrnn-parity/tiny_f32" "$DATA/dcrnn-parity/tiny_f64" >"$LOGS/cpu_parity.log" 2>&1
     tally cpu_parity "$LOGS/cpu_parity.log"
 }
