@@ -87,6 +87,10 @@ $(BUILD)/dcrnn_parity: test/parity/main.c $(PARITY_SRC) test/parity/parity.h $(C
 $(BUILD)/dcrnn_epoch: bench/dcrnn_epoch.c $(CORE_LIB)
 	$(CORE_CC) $(CORE_FLAGS) -o $@ $< $(CORE_LIB) $(BLAS_LIBS) -lm
 
+# build/train_group: many patterns trained alone and together (bench/train_group.c)
+$(BUILD)/train_group: bench/train_group.c bench/bench_model.h bench/bench.h $(CORE_LIB)
+	$(CORE_CC) $(CORE_FLAGS) -o $@ $< $(CORE_LIB) $(BLAS_LIBS) -lm -ldl -lpthread
+
 # build/model_io_bench: saving, loading and unpacking a model (bench/model_io.c)
 $(BUILD)/model_io_bench: bench/model_io.c $(CORE_LIB)
 	$(CORE_CC) $(CORE_FLAGS) -o $@ $< $(CORE_LIB) $(BLAS_LIBS) -lm

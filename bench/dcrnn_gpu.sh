@@ -7,12 +7,15 @@
 #   bash bench/dcrnn_gpu.sh prepare   here (Debian + network): .deb files into
 #                                     build/gpu-debs, fixtures into build/gpu-data
 #   bash bench/dcrnn_gpu.sh build     there: core, CUDA objects, tests, benchmark
-#   bash bench/dcrnn_gpu.sh parity    parity tests (build/gpu/cuda_tests) + CPU fixtures
+#   bash bench/dcrnn_gpu.sh parity    parity tests (build/gpu/cuda_tests), the driver's
+#                                     CUDA tests (core_tests) + CPU fixtures
 #   bash bench/dcrnn_gpu.sh sanitize  the parity tests under compute-sanitizer
 #                                     memcheck and racecheck
 #   bash bench/dcrnn_gpu.sh epochs    N = 51, 207 (METR-LA's size), 325: CUDA with
 #                                     and without graphs, CPU, PyTorch eager on the GPU
-#   bash bench/dcrnn_gpu.sh many      1 against 100 models of N = 50 on the GPU
+#   bash bench/dcrnn_gpu.sh many      1 against 100 models of N = 50 on the GPU, then
+#                                     100 patterns of N = 40..50 through the
+#                                     training driver, alone against together
 #   bash bench/dcrnn_gpu.sh all       build parity sanitize epochs many
 #
 # CPU_BATCHES (default 2) batches time the CPU backend, scaled to the epoch;
@@ -54,7 +57,7 @@ stage_prepare() {
 }
 
 stage_build() {
-    mk $B/libinformer_core.a $B/core_tests $B/dcrnn_parity $B/cuda_tests $B/dcrnn_gpu \
+    mk $B/libinformer_core.a $B/core_tests $B/dcrnn_parity $B/cuda_tests $B/dcrnn_gpu $B/train_group \
         >"$LOGS/build.log" 2>&1 && mk informer_cuda.so >>"$LOGS/build.log" 2>&1
     local rc=$?
     echo "{\"bench\":\"cuda_build\",\"rc\":$rc,\"warnings\":$(grep -ci warning "$LOGS/build.log"),\"log\":\"$LOGS/build.log\"}"
@@ -67,6 +70,9 @@ stage_build() {
 stage_parity() {
     $B/cuda_tests "$DATA" >"$LOGS/cuda_tests.log" 2>&1
     tally cuda_parity "$LOGS/cuda_tests.log"
+    # the driver on the GPU: one model and a padded group against the CPU
+    INFORMER_DATA=$DATA $B/core_tests train_cuda train_group_cuda >"$LOGS/core_cuda.log" 2>&1
+    tally core_cuda "$LOGS/core_cuda.log"
     $B/dcrnn_parity "$DATA/dcrnn-parity/tiny_f32" "$DATA/dcrnn-parity/tiny_f64" >"$LOGS/cpu_parity.log" 2>&1
     tally cpu_parity "$LOGS/cpu_parity.log"
 }
@@ -94,6 +100,9 @@ stage_many() {
     local one many
     one=$($B/dcrnn_gpu cuda 50 1); echo "$one"
     many=$($B/dcrnn_gpu cuda 50 100); echo "$many"
+    # the same through the training driver: 100 patterns of 40-50 RPCs, one
+    # epoch each, one after another against together (and the CPU's weights)
+    $B/train_group cuda 100 40 50 1 1008 64
     python3 - "$one" "$many" <<'PY'
 import json, sys
 a, b = (json.loads(s) for s in sys.argv[1:3])

@@ -18,42 +18,7 @@
 #include "rpcgraph.h"
 #include "train.h"
 
-#include "bench.h"
-
-/* Daily waves with a per-node phase and noise, in whole calls. */
-static double *
-make_counts(int n, int buckets, uint64_t *state)
-{
-	double	   *c = malloc(sizeof(double) * n * buckets);
-
-	for (int t = 0; t < buckets; t++)
-		for (int i = 0; i < n; i++)
-			c[(size_t) t * n + i] = floor(40 + 30 * sin(6.283185307179586 * t / 72.0 + i) +
-										  10 * bench_urand(state));
-	return c;
-}
-
-static DcrnnModel *
-make_model(int n, uint64_t *state)
-{
-	DcrnnConfig cfg;
-	float	   *w = malloc(sizeof(float) * n * n * 3);
-	char		err[256];
-	DcrnnModel *m;
-
-	dcrnn_config_default(&cfg, n);	/* U 64, L 2, K 2, batch 64 */
-	if (!w || !(m = dcrnn_create(&cfg, err, sizeof err)))
-	{
-		fprintf(stderr, "cannot build the model: %s\n", w ? err : "out of memory");
-		exit(1);
-	}
-	bench_random_graph(n, state, w);
-	rpcgraph_supports(w, n, w + n * n, w + 2 * n * n);
-	dcrnn_set_support(m, 0, w + n * n);
-	dcrnn_set_support(m, 1, w + 2 * n * n);
-	free(w);
-	return m;
-}
+#include "bench_model.h"
 
 /* The baseline: the driver's steps as direct calls, windows in order. */
 static long
@@ -100,8 +65,9 @@ main(int argc, char **argv)
 	int			epochs = argc > 3 ? atoi(argv[3]) : 2;
 	int			buckets = argc > 4 ? atoi(argv[4]) : 400;
 	uint64_t	state = 42;
-	double	   *counts = make_counts(n, buckets, &state);
-	DcrnnModel *m = make_model(n, &state);
+	double	   *counts = bench_counts(n, buckets, &state);
+	DcrnnConfig cfg;
+	DcrnnModel *m;
 	Series		s;
 	TrainOptions o;
 	TrainResult r;
@@ -113,6 +79,8 @@ main(int argc, char **argv)
 		fprintf(stderr, "usage: %s direct|driver [nodes] [epochs] [buckets]\n", argv[0]);
 		return 2;
 	}
+	dcrnn_config_default(&cfg, n);	/* U 64, L 2, K 2, batch 64 */
+	m = bench_model(&cfg, &state);
 	/* no validation part: both modes do the same steps and nothing else */
 	if (series_init(&s, counts, buckets, n, m->cfg.history, m->cfg.horizon, 0.8, 0.0,
 					err, sizeof err) < 0)

@@ -1,7 +1,16 @@
 /*
  * train.c -- the training loop of train.h: batches, the scheduled-sampling
  * coins, Adam with step decay and clipping, early stopping, run through a
- * DCRNN backend (backend.h) holding one model.
+ * DCRNN backend (backend.h) holding a group of models in lockstep (one
+ * model is the group of one).
+ *
+ * Models of a group differ only in their graphs: smaller graphs are padded
+ * to the largest with nodes that have no edges (zero rows and columns in
+ * every support), no traffic (zero inputs and labels) and no loss (a NaN
+ * scale, which the masked MAE leaves out).  No real node reads a padded
+ * one, and a padded node's error never reaches the loss, so every model
+ * gets the gradients it would get alone, up to float rounding.  They share
+ * the seed, hence the initial weights, the shuffles and the coins.
  *
  * The driver keeps the data, the coins and the schedule on the host; the
  * backend does every step (forward, masked MAE, backward, clipping, Adam)
@@ -26,17 +35,27 @@
 typedef struct Trainer
 {
 	const DcrnnBackend *be;
-	DcrnnBackendCtx *ctx;		/* one model: m's configuration */
-	DcrnnModel *m;
-	const Series *s;
+	DcrnnBackendCtx *ctx;		/* k models, padded to n nodes */
+	DcrnnModel *const *models;
+	const Series *const *series;
+	TrainResult *r;				/* k */
+	int			k;
+	int			n;				/* the largest N: every model's padded width */
+	const Series *s;			/* series[0]: the shared windows and steps */
 	const TrainOptions *o;
 	int			batch;
-	float	   *x;				/* history x batch x N */
-	float	   *y;				/* horizon x batch x N */
+	float	   *x;				/* k x (history, batch, n) */
+	float	   *y;				/* k x (horizon, batch, n) */
 	float	   *pred;
-	float	   *mean;			/* N, for the loss */
+	float	   *one_x;			/* one model's unpadded batch */
+	float	   *one_y;
+	float	   *mean;			/* k x n, for the loss; padding: 0 and NaN */
 	float	   *std;
-	float	   *best;			/* best weights so far */
+	float	   *best;			/* k x n_params: best weights so far */
+	double	   *loss;			/* k: the step's losses */
+	double	   *sum;			/* k: the epoch's or validation's sums */
+	int		   *wait;			/* k: epochs without a better loss */
+	unsigned char *training;	/* k: not yet stopped, diverged or cancelled */
 	int		   *order;			/* training windows, shuffled */
 	int		   *val_windows;	/* validation windows, in order */
 	unsigned char *teacher;		/* coins, one per decoder step */
@@ -144,6 +163,39 @@ check_options(const DcrnnModel *m, const Series *s, const TrainOptions *o)
 	return NULL;
 }
 
+/* Whether a and b differ in anything but their node counts. */
+static int
+other_shape(const DcrnnConfig *a, const DcrnnConfig *b)
+{
+	return a->input_dim != b->input_dim || a->output_dim != b->output_dim ||
+		a->units != b->units || a->layers != b->layers ||
+		a->max_diffusion != b->max_diffusion || a->num_supports != b->num_supports ||
+		a->history != b->history || a->horizon != b->horizon ||
+		a->batch != b->batch || a->diffusion != b->diffusion;
+}
+
+static const char *
+check_group(DcrnnModel *const *models, const Series *const *series, int k,
+			const TrainOptions *o)
+{
+	if (k < 1)
+		return "a group needs at least one model";
+	for (int i = 0; i < k; i++)
+	{
+		const char *bad = check_options(models[i], series[i], o);
+
+		if (bad)
+			return bad;
+		if (other_shape(&models[i]->cfg, &models[0]->cfg))
+			return "the models of a group may differ only in their numbers of nodes";
+		if (models[i]->n_params != models[0]->n_params)
+			return "the models of a group must have the same parameters";
+		if (series[i]->n_train != series[0]->n_train || series[i]->n_val != series[0]->n_val)
+			return "the series of a group must have the same training and validation windows";
+	}
+	return NULL;
+}
+
 static void
 trainer_free(Trainer *t)
 {
@@ -152,12 +204,34 @@ trainer_free(Trainer *t)
 	free(t->x);
 	free(t->y);
 	free(t->pred);
+	free(t->one_x);
+	free(t->one_y);
 	free(t->mean);
 	free(t->std);
 	free(t->best);
+	free(t->loss);
+	free(t->sum);
+	free(t->wait);
+	free(t->training);
 	free(t->order);
 	free(t->val_windows);
 	free(t->teacher);
+}
+
+/* Each model's scaler, padded with nodes whose targets never count. */
+static void
+fill_scalers(Trainer *t)
+{
+	for (int i = 0; i < t->k; i++)
+	{
+		const Series *s = t->series[i];
+
+		for (int v = 0; v < t->n; v++)
+		{
+			t->mean[(size_t) i * t->n + v] = v < s->n_nodes ? (float) s->mean[v] : 0.0f;
+			t->std[(size_t) i * t->n + v] = v < s->n_nodes ? (float) s->std[v] : NAN;
+		}
+	}
 }
 
 /* Host buffers, allocated once; -1 when memory runs short. */
@@ -165,28 +239,36 @@ static int
 trainer_alloc(Trainer *t)
 {
 	const Series *s = t->s;
-	size_t		n = (size_t) s->n_nodes;
+	size_t		k = (size_t) t->k;
+	size_t		xs = (size_t) s->history * t->batch * t->n;
+	size_t		ys = (size_t) s->horizon * t->batch * t->n;
+	size_t		np = t->models[0]->n_params;
 
-	t->x = malloc((size_t) s->history * t->batch * n * sizeof(float));
-	t->y = malloc((size_t) s->horizon * t->batch * n * sizeof(float));
-	t->pred = malloc((size_t) s->horizon * t->batch * n * sizeof(float));
-	t->mean = malloc(n * sizeof(float));
-	t->std = malloc(n * sizeof(float));
-	t->best = malloc(t->m->n_params * sizeof(float));
+	t->x = malloc(k * xs * sizeof(float));
+	t->y = malloc(k * ys * sizeof(float));
+	t->pred = malloc(k * ys * sizeof(float));
+	t->one_x = malloc(xs * sizeof(float));
+	t->one_y = malloc(ys * sizeof(float));
+	t->mean = malloc(k * t->n * sizeof(float));
+	t->std = malloc(k * t->n * sizeof(float));
+	t->best = malloc(k * np * sizeof(float));
+	t->loss = calloc(k, sizeof(double));
+	t->sum = calloc(k, sizeof(double));
+	t->wait = calloc(k, sizeof(int));
+	t->training = malloc(k);
 	t->order = malloc((size_t) s->n_train * sizeof(int));
 	t->val_windows = malloc((size_t) (s->n_val ? s->n_val : 1) * sizeof(int));
 	t->teacher = calloc((size_t) s->horizon, 1);
-	if (!t->x || !t->y || !t->pred || !t->mean || !t->std || !t->best ||
-		!t->order || !t->val_windows || !t->teacher)
+	if (!t->x || !t->y || !t->pred || !t->one_x || !t->one_y || !t->mean || !t->std ||
+		!t->best || !t->loss || !t->sum || !t->wait || !t->training || !t->order ||
+		!t->val_windows || !t->teacher)
 	{
-		snprintf(t->err, t->errlen, "out of memory for training %zu parameters", t->m->n_params);
+		snprintf(t->err, t->errlen, "out of memory for training %d models of %zu parameters",
+				 t->k, np);
 		return -1;
 	}
-	for (size_t i = 0; i < n; i++)
-	{
-		t->mean[i] = (float) s->mean[i];
-		t->std[i] = (float) s->std[i];
-	}
+	fill_scalers(t);
+	memset(t->training, 1, k);
 	for (int i = 0; i < s->n_train; i++)
 		t->order[i] = i;
 	for (int i = 0; i < s->n_val; i++)
@@ -194,38 +276,85 @@ trainer_alloc(Trainer *t)
 	return 0;
 }
 
+/* src (rows x from) into dst (rows x to), the extra columns zero. */
+static void
+pad_rows(float *dst, const float *src, size_t rows, int from, int to)
+{
+	for (size_t r = 0; r < rows; r++)
+	{
+		memcpy(dst + r * to, src + r * from, (size_t) from * sizeof(float));
+		memset(dst + r * to + from, 0, (size_t) (to - from) * sizeof(float));
+	}
+}
+
 /*
- * The backend's context: m's supports, the series' scaler, m's weights.
- * Returns 0, or TRAIN_BACKEND_FAILED with the backend's message in err.
+ * One model's supports, padded with nodes that have no edges, then its
+ * scaler and weights.  Returns 0, or TRAIN_BACKEND_FAILED with the
+ * backend's message in err.
  */
 static int
-trainer_open(Trainer *t)
+load_model(Trainer *t, int i, float *support)
 {
-	const DcrnnBackend *be = t->be;
-	const DcrnnModel *m = t->m;
-	size_t		nn = (size_t) m->cfg.num_nodes * m->cfg.num_nodes;
+	const DcrnnModel *m = t->models[i];
+	int			mn = m->cfg.num_nodes;
+	size_t		nn = (size_t) mn * mn;
 
-	t->ctx = be->create(&m->cfg, 1, t->err, t->errlen);
-	if (!t->ctx)
-		return TRAIN_BACKEND_FAILED;
 	for (int k = 0; k < m->cfg.num_supports; k++)
-		if (be->set_support(t->ctx, 0, k, m->supports + k * nn, t->err, t->errlen) < 0)
+	{
+		pad_rows(support, m->supports + k * nn, (size_t) mn, mn, t->n);
+		memset(support + (size_t) mn * t->n, 0,
+			   (size_t) (t->n - mn) * t->n * sizeof(float));
+		if (t->be->set_support(t->ctx, i, k, support, t->err, t->errlen) < 0)
 			return TRAIN_BACKEND_FAILED;
-	if (be->set_scaler(t->ctx, 0, t->mean, t->std, t->err, t->errlen) < 0 ||
-		be->load_params(t->ctx, 0, m->params, t->err, t->errlen) < 0)
+	}
+	if (t->be->set_scaler(t->ctx, i, t->mean + (size_t) i * t->n, t->std + (size_t) i * t->n,
+						  t->err, t->errlen) < 0 ||
+		t->be->load_params(t->ctx, i, m->params, t->err, t->errlen) < 0)
 		return TRAIN_BACKEND_FAILED;
 	return 0;
 }
 
+/*
+ * The backend's context: every model's supports, scaler and weights.
+ * Returns 0, -1 when memory runs short, or TRAIN_BACKEND_FAILED with the
+ * backend's message in err.
+ */
 static int
-trainer_init(Trainer *t, const DcrnnBackend *be, DcrnnModel *m, const Series *s,
-			 const TrainOptions *o, char *err, size_t errlen)
+trainer_open(Trainer *t)
 {
+	DcrnnConfig cfg = t->models[0]->cfg;
+	float	   *support = malloc((size_t) t->n * t->n * sizeof(float));
+	int			rc = 0;
+
+	if (!support)
+	{
+		snprintf(t->err, t->errlen, "out of memory for the supports of %d nodes", t->n);
+		return -1;
+	}
+	cfg.num_nodes = t->n;
+	t->ctx = t->be->create(&cfg, t->k, t->err, t->errlen);
+	if (!t->ctx)
+		rc = TRAIN_BACKEND_FAILED;
+	for (int i = 0; rc == 0 && i < t->k; i++)
+		rc = load_model(t, i, support);
+	free(support);
+	return rc;
+}
+
+static int
+trainer_init(Trainer *t, const DcrnnBackend *be, DcrnnModel *const *models,
+			 const Series *const *series, int k, const TrainOptions *o, TrainResult *r,
+			 char *err, size_t errlen)
+{
+	const Series *s = series[0];
 	long		per_epoch = (s->n_train + o->batch - 1) / o->batch;
 
 	memset(t, 0, sizeof *t);
 	t->be = be;
-	t->m = m;
+	t->models = models;
+	t->series = series;
+	t->r = r;
+	t->k = k;
 	t->s = s;
 	t->o = o;
 	t->batch = o->batch;
@@ -238,7 +367,13 @@ trainer_init(Trainer *t, const DcrnnBackend *be, DcrnnModel *m, const Series *s,
 	t->step.adam_eps_mode = o->adam_eps_mode;
 	t->step.adam_eps = o->adam_eps;
 	t->step.mask_zero_targets = o->mask_zero_targets;
-	dcrnn_init_params(m, o->seed);
+	for (int i = 0; i < k; i++)
+	{
+		if (models[i]->cfg.num_nodes > t->n)
+			t->n = models[i]->cfg.num_nodes;
+		r[i].cl_decay_steps = t->tau;
+		dcrnn_init_params(models[i], o->seed);
+	}
 	return trainer_alloc(t) < 0 ? -1 : trainer_open(t);
 }
 
@@ -250,132 +385,277 @@ teacher_prob(const Trainer *t)
 	return t->tau / (t->tau + exp((double) t->batches_seen / t->tau));
 }
 
+/* Every model's windows[0..b) into x and y, padded to n nodes. */
+static void
+fill_batch(Trainer *t, const int *windows, int b)
+{
+	const Series *s = t->s;
+	size_t		xs = (size_t) s->history * b * t->n;
+	size_t		ys = (size_t) s->horizon * b * t->n;
+
+	for (int i = 0; i < t->k; i++)
+	{
+		const Series *si = t->series[i];
+
+		if (si->n_nodes == t->n)
+		{
+			series_batch(si, windows, b, t->x + i * xs, t->y + i * ys);
+			continue;
+		}
+		series_batch(si, windows, b, t->one_x, t->one_y);
+		pad_rows(t->x + i * xs, t->one_x, (size_t) s->history * b, si->n_nodes, t->n);
+		pad_rows(t->y + i * ys, t->one_y, (size_t) s->horizon * b, si->n_nodes, t->n);
+	}
+}
+
+/* Whether any model is still training. */
+static int
+any_training(const Trainer *t)
+{
+	for (int i = 0; i < t->k; i++)
+		if (t->training[i])
+			return 1;
+	return 0;
+}
+
 /*
- * One optimisation step on windows[0..b): the backend's forward, masked
- * MAE, backward, clipping and Adam.  Returns 0 with the batch loss, or
- * TRAIN_BACKEND_FAILED with the backend's message in err.
+ * One optimisation step of every model on windows[0..b): the backend's
+ * forward, masked MAE, backward, clipping and Adam.  A model whose loss is
+ * no longer finite stops as diverged in epoch.  Returns 0 with the losses
+ * added to sum, or TRAIN_BACKEND_FAILED with the backend's message in err.
  */
 static int
-train_step(Trainer *t, const int *windows, int b, double *loss)
+train_step(Trainer *t, int epoch, const int *windows, int b)
 {
 	double		p = teacher_prob(t);
 
-	series_batch(t->s, windows, b, t->x, t->y);
+	fill_batch(t, windows, b);
 	for (int j = 0; j < t->s->horizon; j++)
 		t->teacher[j] = next_uniform(&t->rng) < p;
-	if (t->be->train_step(t->ctx, t->x, b, t->y, t->teacher, &t->step, loss, NULL,
+	if (t->be->train_step(t->ctx, t->x, b, t->y, t->teacher, &t->step, t->loss, NULL,
 						  t->err, t->errlen) < 0)
 		return TRAIN_BACKEND_FAILED;
 	t->batches_seen++;
+	for (int i = 0; i < t->k; i++)
+	{
+		if (!t->training[i])
+			continue;
+		if (isfinite(t->loss[i]))
+		{
+			t->sum[i] += t->loss[i];
+			continue;
+		}
+		t->training[i] = 0;
+		t->r[i].stop = TRAIN_DIVERGED;
+		t->r[i].epochs = epoch + 1;
+	}
 	return 0;
 }
 
 /*
- * Mean loss over n windows (inference, no teacher forcing); 0, or
- * TRAIN_BACKEND_FAILED with the backend's message in err.
+ * Each model's mean loss over n windows into sum (inference, no teacher
+ * forcing); 0, or TRAIN_BACKEND_FAILED with the backend's message in err.
  */
 static int
-eval_loss(Trainer *t, const int *windows, int n, double *loss)
+eval_loss(Trainer *t, const int *windows, int n)
 {
-	double		sum = 0;
+	size_t		width = (size_t) t->n;
 
+	memset(t->sum, 0, t->k * sizeof(double));
 	for (int start = 0; start < n; start += t->batch)
 	{
 		int			b = n - start < t->batch ? n - start : t->batch;
+		size_t		ys = (size_t) t->s->horizon * b * width;
 
-		series_batch(t->s, windows + start, b, t->x, t->y);
+		fill_batch(t, windows + start, b);
 		if (t->be->forward(t->ctx, t->x, b, NULL, NULL, t->pred, t->err, t->errlen) < 0)
 			return TRAIN_BACKEND_FAILED;
-		sum += b * dcrnn_masked_mae(t->pred, t->y, (size_t) t->s->horizon * b * t->s->n_nodes,
-									t->mean, t->std, (size_t) t->s->n_nodes,
-									t->o->mask_zero_targets, NULL);
+		for (int i = 0; i < t->k; i++)
+			t->sum[i] += b * dcrnn_masked_mae(t->pred + i * ys, t->y + i * ys, ys,
+											  t->mean + i * width, t->std + i * width,
+											  width, t->o->mask_zero_targets, NULL);
 	}
-	*loss = sum / n;
+	for (int i = 0; i < t->k; i++)
+		t->sum[i] /= n;
 	return 0;
 }
 
 /*
- * One epoch (0-based) over the shuffled training windows.  Returns 1 when
- * cancelled, -1 with a message in err when the loss is no longer finite,
- * TRAIN_BACKEND_FAILED when the backend fails, else 0 with the mean batch
- * loss.
+ * One epoch (0-based) over the shuffled training windows; sum ends with
+ * each model's mean batch loss.  Returns 1 when cancelled, 0 when it ran
+ * to its end or every model stopped, TRAIN_BACKEND_FAILED when the backend
+ * fails.
  */
 static int
-train_epoch(Trainer *t, int epoch, double *loss)
+train_epoch(Trainer *t, int epoch)
 {
 	int			n = t->s->n_train;
 	int			batches = 0;
-	double		sum = 0;
 
 	t->step.lr = train_lr_at(t->o, epoch);
 	shuffle(t->order, n, &t->rng);
-	for (int start = 0; start < n; start += t->batch)
+	memset(t->sum, 0, t->k * sizeof(double));
+	for (int start = 0; start < n && any_training(t); start += t->batch)
 	{
 		int			b = n - start < t->batch ? n - start : t->batch;
-		double		l;
 
 		if (t->o->cancel && *t->o->cancel)
 			return 1;
-		if (train_step(t, t->order + start, b, &l) < 0)
+		if (train_step(t, epoch, t->order + start, b) < 0)
 			return TRAIN_BACKEND_FAILED;
-		if (!isfinite(l))
-		{
-			snprintf(t->err, t->errlen, "training diverged: the loss is not finite in epoch %d",
-					 epoch + 1);
-			return -1;
-		}
-		sum += l;
 		batches++;
 	}
-	*loss = sum / batches;
+	for (int i = 0; i < t->k; i++)
+		t->sum[i] /= batches;
 	return 0;
 }
 
+/* Means over the models still training into p (losses of this epoch). */
+static void
+epoch_means(const Trainer *t, const double *train_loss, const double *val_loss,
+			TrainProgress *p)
+{
+	int			n = 0;
+
+	p->train_loss = 0;
+	p->val_loss = val_loss ? 0 : NAN;
+	for (int i = 0; i < t->k; i++)
+	{
+		if (!t->training[i])
+			continue;
+		n++;
+		p->train_loss += train_loss[i];
+		if (val_loss)
+			p->val_loss += val_loss[i];
+	}
+	p->train_loss /= n ? n : 1;
+	if (val_loss)
+		p->val_loss /= n ? n : 1;
+}
+
 /*
- * Epochs until the last, early stopping or a cancel; t->best holds the
- * best epoch's weights.  Returns 0, or train_run_on's error codes.
+ * Model i after an epoch with this loss: its best weights kept, or one
+ * more epoch without progress (early stopped at patience).  Returns 0, or
+ * TRAIN_BACKEND_FAILED with the backend's message in err.
  */
 static int
-train_epochs(Trainer *t, TrainResult *r)
+judge_epoch(Trainer *t, int i, int epoch, double loss)
 {
-	const TrainOptions *o = t->o;
-	const Series *s = t->s;
-	int			wait = 0;
+	TrainResult *r = &t->r[i];
 
-	for (int epoch = 0; epoch < o->max_epochs; epoch++)
+	r->epochs = epoch + 1;
+	r->batches_seen = t->batches_seen;
+	if (loss < r->best_loss)
 	{
-		TrainProgress p = {epoch + 1, 0, 0, NAN, train_lr_at(o, epoch), 0};
-		int			rc = train_epoch(t, epoch, &p.train_loss);
-
-		if (rc < 0)
-			return rc;
-		r->batches_seen = p.batches_seen = t->batches_seen;
-		if (rc > 0)
-		{
-			r->stop = TRAIN_CANCELLED;
-			return 0;
-		}
-		if (s->n_val > 0 && eval_loss(t, t->val_windows, s->n_val, &p.val_loss) < 0)
-			return TRAIN_BACKEND_FAILED;
-		p.teacher_prob = teacher_prob(t);
-		r->epochs = epoch + 1;
-		if (o->progress)
-			o->progress(o->progress_arg, &p);
-		if ((s->n_val > 0 ? p.val_loss : p.train_loss) < r->best_loss)
-		{
-			r->best_loss = s->n_val > 0 ? p.val_loss : p.train_loss;
-			r->best_epoch = epoch + 1;
-			if (t->be->store_params(t->ctx, 0, t->best, t->err, t->errlen) < 0)
-				return TRAIN_BACKEND_FAILED;
-			wait = 0;
-		}
-		else if (++wait >= o->patience)
-		{
-			r->stop = TRAIN_EARLY_STOPPED;
-			return 0;
-		}
+		r->best_loss = loss;
+		r->best_epoch = epoch + 1;
+		t->wait[i] = 0;
+		return t->be->store_params(t->ctx, i, t->best + i * t->models[0]->n_params,
+								   t->err, t->errlen) < 0 ? TRAIN_BACKEND_FAILED : 0;
+	}
+	if (++t->wait[i] >= t->o->patience)
+	{
+		r->stop = TRAIN_EARLY_STOPPED;
+		t->training[i] = 0;
 	}
 	return 0;
+}
+
+/* The models still training after a cancel. */
+static void
+mark_cancelled(Trainer *t)
+{
+	for (int i = 0; i < t->k; i++)
+		if (t->training[i])
+		{
+			t->r[i].stop = TRAIN_CANCELLED;
+			t->r[i].batches_seen = t->batches_seen;
+		}
+}
+
+/*
+ * Epochs until the last, every model stopped, or a cancel; t->best holds
+ * each model's best epoch's weights.  Returns 0, or TRAIN_BACKEND_FAILED.
+ */
+static int
+train_epochs(Trainer *t)
+{
+	const TrainOptions *o = t->o;
+	int			has_val = t->s->n_val > 0;
+	double	   *train_loss = t->loss;	/* free between epochs */
+
+	for (int epoch = 0; epoch < o->max_epochs && any_training(t); epoch++)
+	{
+		TrainProgress p = {epoch + 1, 0, 0, NAN, train_lr_at(o, epoch), 0, 0};
+		int			rc = train_epoch(t, epoch);
+
+		if (rc > 0)
+			mark_cancelled(t);
+		if (rc != 0)
+			return rc > 0 ? 0 : rc;
+		if (!any_training(t))
+			return 0;			/* every model left diverged in this epoch */
+		memcpy(train_loss, t->sum, t->k * sizeof(double));
+		if (has_val && eval_loss(t, t->val_windows, t->s->n_val) < 0)
+			return TRAIN_BACKEND_FAILED;
+		p.batches_seen = t->batches_seen;
+		p.teacher_prob = teacher_prob(t);
+		epoch_means(t, train_loss, has_val ? t->sum : NULL, &p);
+		for (int i = 0; i < t->k; i++)
+			if (t->training[i] &&
+				judge_epoch(t, i, epoch, has_val ? t->sum[i] : train_loss[i]) < 0)
+				return TRAIN_BACKEND_FAILED;
+		for (int i = 0; i < t->k; i++)
+			p.training += t->training[i];
+		if (o->progress)
+			o->progress(o->progress_arg, &p);
+	}
+	return 0;
+}
+
+/* Each model's best weights, or those of its last step when no epoch ended. */
+static int
+take_weights(Trainer *t)
+{
+	for (int i = 0; i < t->k; i++)
+	{
+		DcrnnModel *m = t->models[i];
+
+		if (t->r[i].best_epoch > 0)
+			memcpy(m->params, t->best + i * m->n_params, m->n_params * sizeof(float));
+		else if (t->r[i].stop != TRAIN_DIVERGED &&
+				 t->be->store_params(t->ctx, i, m->params, t->err, t->errlen) < 0)
+			return TRAIN_BACKEND_FAILED;
+	}
+	return 0;
+}
+
+int
+train_group_run_on(const DcrnnBackend *backend, DcrnnModel *const *models,
+				   const Series *const *series, int k, const TrainOptions *o,
+				   TrainResult *results, char *err, size_t errlen)
+{
+	const char *bad = check_group(models, series, k, o);
+	Trainer		t;
+	int			rc;
+
+	for (int i = 0; i < k; i++)
+	{
+		memset(&results[i], 0, sizeof results[i]);
+		results[i].best_loss = INFINITY;
+	}
+	if (bad)
+	{
+		snprintf(err, errlen, "%s", bad);
+		return -1;
+	}
+	rc = trainer_init(&t, backend, models, series, k, o, results, err, errlen);
+	if (rc == 0)
+		rc = train_epochs(&t);
+	if (rc == 0)
+		rc = take_weights(&t);
+	trainer_free(&t);
+	return rc;
 }
 
 int
@@ -389,27 +669,14 @@ int
 train_run_on(const DcrnnBackend *backend, DcrnnModel *m, const Series *s,
 			 const TrainOptions *o, TrainResult *r, char *err, size_t errlen)
 {
-	const char *bad = check_options(m, s, o);
-	Trainer		t;
-	int			rc;
+	int			rc = train_group_run_on(backend, &m, &s, 1, o, r, err, errlen);
 
-	memset(r, 0, sizeof *r);
-	r->best_loss = INFINITY;
-	if (bad)
+	if (rc == 0 && r->stop == TRAIN_DIVERGED)
 	{
-		snprintf(err, errlen, "%s", bad);
+		snprintf(err, errlen, "training diverged: the loss is not finite in epoch %d",
+				 r->epochs);
 		return -1;
 	}
-	rc = trainer_init(&t, backend, m, s, o, err, errlen);
-	r->cl_decay_steps = t.tau;
-	if (rc == 0)
-		rc = train_epochs(&t, r);
-	/* the best epoch's weights, or those of the last step when none ended */
-	if (rc == 0 && r->best_epoch > 0)
-		memcpy(m->params, t.best, m->n_params * sizeof(float));
-	else if (rc == 0 && backend->store_params(t.ctx, 0, m->params, err, errlen) < 0)
-		rc = TRAIN_BACKEND_FAILED;
-	trainer_free(&t);
 	return rc;
 }
 

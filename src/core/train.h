@@ -28,10 +28,12 @@ typedef struct TrainProgress
 {
 	int			epoch;			/* 1-based, just finished */
 	long		batches_seen;
-	double		train_loss;		/* mean over the epoch's batches */
-	double		val_loss;		/* NAN when there is no validation part */
+	double		train_loss;		/* mean over the epoch's batches (and over
+								 * the group's models that trained in it) */
+	double		val_loss;		/* likewise; NAN without a validation part */
 	double		lr;				/* used in this epoch */
 	double		teacher_prob;	/* teacher-forcing probability at the end */
+	int			training;		/* models of the group still training */
 } TrainProgress;
 
 typedef struct TrainOptions
@@ -59,8 +61,10 @@ typedef enum TrainStop
 {
 	TRAIN_MAX_EPOCHS = 0,		/* ran every epoch */
 	TRAIN_EARLY_STOPPED,		/* validation loss stopped improving */
-	TRAIN_CANCELLED				/* *cancel was set; best weights restored
+	TRAIN_CANCELLED,			/* *cancel was set; best weights restored
 								 * if an epoch finished (best_epoch > 0) */
+	TRAIN_DIVERGED				/* the loss stopped being finite in epoch
+								 * `epochs` (in a group: this model only) */
 } TrainStop;
 
 typedef struct TrainResult
@@ -101,6 +105,24 @@ double		train_scaled_decay(long total_batches);
  */
 int			train_run_on(const DcrnnBackend *backend, DcrnnModel *m, const Series *s,
 						 const TrainOptions *o, TrainResult *r, char *err, size_t errlen);
+
+/*
+ * Train k models together on one backend context, models[i] on series[i],
+ * each from the same seed and options as train_run_on would (the same
+ * initial weights, shuffles and coins).  The models share every DcrnnConfig
+ * field but num_nodes; the series share n_train and n_val.  Smaller graphs
+ * are padded to the largest N with nodes that take no part, so each model
+ * trains as it would alone, up to float rounding (train.c).  Early stopping
+ * is per model: a stopped model's best weights stay while the others go
+ * on.  Returns 0 with results[i] filled, and each model's best (else last)
+ * weights in models[i]->params; results[i].stop == TRAIN_DIVERGED marks a
+ * model whose loss stopped being finite (its weights are its best epoch's,
+ * if any).  Errors as train_run_on's.  train_run_on is the group of one,
+ * with -1 and "training diverged: ..." in err for divergence.
+ */
+int			train_group_run_on(const DcrnnBackend *backend, DcrnnModel *const *models,
+							   const Series *const *series, int k, const TrainOptions *o,
+							   TrainResult *results, char *err, size_t errlen);
 
 /* train_run_on with the CPU backend. */
 int			train_run(DcrnnModel *m, const Series *s, const TrainOptions *o,
