@@ -7,13 +7,17 @@
  * and one new row of informer.models per model at the very end.  A single
  * pattern (job kind 'train', informer_train_now) is the list of one.
  *
- * In a job worker the training runs outside any transaction: the data is
- * read and the device recorded in the worker's first transaction, which is
- * committed; each epoch's progress is committed in a short transaction of
- * its own; the model row is written in a new transaction that the worker
- * commits together with the job's success.  A worker killed on the way
- * leaves no model row.  In the calling backend (informer_train_now) it all
- * happens inside the caller's transaction.  Core memory (malloc) is freed
+ * In a job worker the training runs outside any transaction: the patterns
+ * (and the role's right to read their sources) are checked and the device
+ * recorded in the worker's first transaction, which is committed; a
+ * group's traffic is read in a short transaction of its own before it
+ * trains, so only one group's traffic is held at a time; each epoch's
+ * progress is committed in a short transaction of its own; the model rows
+ * are written in a new transaction that the worker commits together with
+ * the job's success.  A worker killed on the way leaves no model row.  In
+ * the calling backend (informer_train_group_now, informer_train_now) it
+ * all happens inside the caller's transaction.  A group's networks and
+ * scratch memory are freed when it is done; core memory (malloc) is freed
  * on every path, errors and cancels included.
  */
 #include "postgres.h"
@@ -206,7 +210,7 @@ load_options(const char *options, TrainState *st)
 	st->cfg.batch = st->opts.batch;
 }
 
-/* A pattern's data, read as the calling role. */
+/* A pattern's RPCs and range, read as the calling role; its traffic comes later. */
 static void
 load_pattern(const TrainState *st, int32 pattern_id, PatternTraining *pt)
 {
@@ -229,7 +233,29 @@ load_pattern(const TrainState *st, int32 pattern_id, PatternTraining *pt)
 				 errhint("Count more traffic, or choose train_from, train_to, history and horizon to fit.")));
 	pt->n_buckets = (int) n;
 	check_memory(st, pt);
-	pt->counts = informer_pattern_counts(&pt->pd, pt->from, pt->n_buckets);
+}
+
+/* A group's traffic: in a job worker, in a short transaction of its own. */
+static void
+load_counts(const TrainState *st, PatternTraining **group, int m)
+{
+	MemoryContext here = CurrentMemoryContext;
+
+	if (st->job_id != 0)
+	{
+		informer_xact_begin();
+		MemoryContextSwitchTo(here);
+	}
+	for (int i = 0; i < m; i++)
+	{
+		CHECK_FOR_INTERRUPTS();
+		group[i]->counts = informer_pattern_counts(&group[i]->pd, group[i]->from, group[i]->n_buckets);
+	}
+	if (st->job_id != 0)
+	{
+		informer_xact_commit();
+		MemoryContextSwitchTo(here);
+	}
 }
 
 static void
@@ -257,6 +283,7 @@ static void
 report_progress(void *arg, const TrainProgress *p)
 {
 	TrainState *st = arg;
+	MemoryContext here = CurrentMemoryContext;
 	Oid			types[6] = {INT8OID, INT4OID, INT4OID, FLOAT8OID, FLOAT8OID, TEXTOID};
 	Datum		values[6];
 	char		nulls[6] = {' ', ' ', ' ', isfinite(p->train_loss) ? ' ' : 'n',
@@ -289,7 +316,7 @@ report_progress(void *arg, const TrainProgress *p)
 						  6, types, values, nulls);
 	informer_xact_commit();
 	RESUME_INTERRUPTS();
-	MemoryContextSwitchTo(st->cxt);
+	MemoryContextSwitchTo(here);
 }
 
 /* "pattern 3" */
@@ -419,8 +446,9 @@ fit_group(TrainState *st, PatternTraining **group, int m)
 		group[i]->group_size = m;
 		cancelled |= results[i].stop == TRAIN_CANCELLED;
 		if (results[i].stop == TRAIN_DIVERGED)
-			group[i]->failure = psprintf("training diverged: the loss is not finite in epoch %d",
-										 results[i].epochs);
+			group[i]->failure = MemoryContextStrdup(st->cxt,
+													psprintf("training diverged: the loss is not finite in epoch %d",
+															 results[i].epochs));
 	}
 	if (cancelled || ProcDiePending)
 		informer_raise_stopped();	/* the caller frees the networks */
@@ -454,10 +482,12 @@ append_steps(StringInfo s, const char *name, const StepError *e, int horizon)
 
 /*
  * Forecast the test windows, compute the detection statistics and the
- * metrics (the model's and the naive forecasts'), and pack the model.
+ * metrics (the model's and the naive forecasts'), and pack the model; the
+ * metrics and the packed weights go to keep, the rest to the current
+ * memory context.
  */
 static void
-evaluate_and_pack(PatternTraining *pt)
+evaluate_and_pack(PatternTraining *pt, MemoryContext keep)
 {
 	const Series *s = &pt->series;
 	int			n = s->n_nodes, hz = s->horizon, count = s->n_test;
@@ -496,13 +526,13 @@ evaluate_and_pack(PatternTraining *pt)
 	detect_step_errors(obs, avg, hz, count, n, e);
 	append_steps(&m, "naive_history_mean", e, hz);
 	appendStringInfoChar(&m, '}');
-	pt->metrics = m.data;
+	pt->metrics = MemoryContextStrdup(keep, m.data);
 
 	if (model_pack(pt->net, s->mean, s->std, mean, std, &pt->img, err, sizeof err) < 0)
 		core_error("pack the model of", pattern_name(pt), err);
 	pt->has_img = true;
 	size = model_io_size(&pt->img);
-	pt->weights = palloc_extended(VARHDRSZ + size, MCXT_ALLOC_HUGE);
+	pt->weights = MemoryContextAllocExtended(keep, VARHDRSZ + size, MCXT_ALLOC_HUGE);
 	if (model_io_save(&pt->img, (uint8_t *) VARDATA(pt->weights), size) != size)
 		elog(ERROR, "model buffer of %zu bytes came out short", size);
 	SET_VARSIZE(pt->weights, VARHDRSZ + size);
@@ -557,16 +587,21 @@ report_failure(const TrainState *st, const PatternTraining *pt)
 }
 
 /*
- * One group: its models trained together, then each evaluated and packed;
- * its networks are freed before the next group is built.
+ * One group: its traffic read, its models trained together, then each
+ * evaluated and packed.  Only the metrics and weights outlive the group:
+ * its networks, traffic and scratch are freed before the next is built.
  */
 static void
 train_one_group(TrainState *st, const int *members, int m)
 {
+	MemoryContext tmp = AllocSetContextCreate(st->cxt, "informer training group",
+											  ALLOCSET_DEFAULT_SIZES);
+	MemoryContext old = MemoryContextSwitchTo(tmp);
 	PatternTraining **group = palloc(sizeof(PatternTraining *) * m);
 
 	for (int i = 0; i < m; i++)
 		group[i] = &st->pats[members[i]];
+	load_counts(st, group, m);
 	fit_group(st, group, m);
 	for (int i = 0; i < m; i++)
 	{
@@ -574,9 +609,13 @@ train_one_group(TrainState *st, const int *members, int m)
 		if (group[i]->failure)
 			report_failure(st, group[i]);
 		else
-			evaluate_and_pack(group[i]);
+			evaluate_and_pack(group[i], st->cxt);
 		pattern_free(group[i]);
+		group[i]->counts = NULL;
 	}
+	st->training = NULL;
+	MemoryContextSwitchTo(old);
+	MemoryContextDelete(tmp);
 }
 
 /* Split the patterns into groups (train_group.h) and train each. */
