@@ -94,28 +94,27 @@ informer_train(PG_FUNCTION_ARGS)
 Datum
 informer_train_now(PG_FUNCTION_ARGS)
 {
-	TrainOutcome out;
 	Jsonb	   *jb = PG_GETARG_JSONB_P(1);
 	int32		pattern_id = PG_GETARG_INT32(0);
+	TrainOutcome *out = informer_train_patterns(&pattern_id, 1,
+												JsonbToCString(NULL, &jb->root, VARSIZE(jb)), 0, false);
 
-	informer_train_patterns(&pattern_id, 1, JsonbToCString(NULL, &jb->root, VARSIZE(jb)),
-							0, false, &out);
-	PG_RETURN_INT64(out.model_id);
+	PG_RETURN_INT64(out->model_id);
 }
 
 /* Runs the training as the job's owner; the outcome becomes the progress. */
 char *
 informer_job_train_run(const InformerJob *job)
 {
-	TrainOutcome out;
+	TrainOutcome *out;
 
 	if (!job->has_pattern)
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("train job " INT64_FORMAT " names no pattern", job->job_id)));
-	informer_train_patterns(&job->pattern_id, 1, job->options, job->job_id, false, &out);
+	out = informer_train_patterns(&job->pattern_id, 1, job->options, job->job_id, false);
 	return psprintf("{\"phase\": \"done\", \"model_id\": " INT64_FORMAT ", \"epochs\": %d, "
 					"\"best_epoch\": %d, \"best_loss\": %s}",
-					out.model_id, out.epochs, out.best_epoch,
-					isfinite(out.best_loss) ? psprintf("%.10g", out.best_loss) : "null");
+					out->model_id, out->epochs, out->best_epoch,
+					isfinite(out->best_loss) ? psprintf("%.10g", out->best_loss) : "null");
 }

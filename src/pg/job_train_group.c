@@ -151,9 +151,8 @@ informer_train_group_now(PG_FUNCTION_ARGS)
 	int			n;
 	int32	   *ids = pattern_list(fcinfo, &n);
 	char	   *options = group_options(fcinfo);
-	TrainOutcome *out = palloc(sizeof(TrainOutcome) * n);
+	TrainOutcome *out = informer_train_patterns(ids, n, options, 0, true);
 
-	informer_train_patterns(ids, n, options, 0, true, out);
 	InitMaterializedSRF(fcinfo, 0);
 	for (int i = 0; i < n; i++)
 	{
@@ -207,10 +206,9 @@ informer_job_train_group_run(const InformerJob *job)
 	int			n;
 	char	   *options;
 	int32	   *ids = job_patterns(job, &n, &options);
-	TrainOutcome *out = palloc(sizeof(TrainOutcome) * n);
+	TrainOutcome *out = informer_train_patterns(ids, n, options, job->job_id, true);
 	StringInfoData models, failed;
 
-	informer_train_patterns(ids, n, options, job->job_id, true, out);
 	initStringInfo(&models);
 	initStringInfo(&failed);
 	for (int i = 0; i < n; i++)

@@ -643,16 +643,16 @@ train_groups(TrainState *st)
 }
 
 /* The model rows, and each pattern's outcome in the caller's memory. */
-static void
-store_models(const TrainState *st, TrainOutcome *out)
+static TrainOutcome *
+store_models(const TrainState *st)
 {
+	TrainOutcome *out = MemoryContextAllocZero(st->home, sizeof(TrainOutcome) * st->k);
 	int			stored = 0;
 
 	for (int i = 0; i < st->k; i++)
 	{
 		const PatternTraining *pt = &st->pats[i];
 
-		memset(&out[i], 0, sizeof(TrainOutcome));
 		out[i].pattern_id = pt->pd.pattern_id;
 		out[i].group_size = pt->group_size;
 		if (pt->failure)
@@ -672,10 +672,11 @@ store_models(const TrainState *st, TrainOutcome *out)
 				(errcode(ERRCODE_DATA_EXCEPTION),
 				 errmsg("could not train the model of any of the %d patterns", st->k),
 				 errdetail("Pattern %d: %s.", out[0].pattern_id, out[0].failure)));
+	return out;
 }
 
-static void
-train_list(const int32 *pattern_ids, const char *options, TrainState *st, TrainOutcome *out)
+static TrainOutcome *
+train_list(const int32 *pattern_ids, const char *options, TrainState *st)
 {
 	load_options(options, st);
 	for (int i = 0; i < st->k; i++)
@@ -697,21 +698,25 @@ train_list(const int32 *pattern_ids, const char *options, TrainState *st, TrainO
 		st->home = CurrentMemoryContext;
 		MemoryContextSwitchTo(st->cxt);
 	}
-	store_models(st, out);
+	return store_models(st);
 }
 
 /*
  * Train the models of k patterns with options (a jsonb object as text) and
- * store each as its pattern's new active version; out[i] is pattern i's
- * outcome.  job_id: the job being run by this worker, whose transaction is
- * open; 0 in the calling backend.  grouped: a model that diverges is a
+ * store each as its pattern's new active version; returns the outcome of
+ * each pattern, in their order, palloc'd in the memory context current at
+ * the return (in a job worker: that of the transaction opened for the
+ * model rows; pattern_ids is read before the first commit).  job_id: the
+ * job being run by this worker, whose transaction is open; 0 in the
+ * calling backend.  grouped: a model that diverges is a
  * warning and an outcome without a model (an error only when no model is
  * left); else it is an error.
  */
-void
+TrainOutcome *
 informer_train_patterns(const int32 *pattern_ids, int k, const char *options, int64 job_id,
-						bool grouped, TrainOutcome *out)
+						bool grouped)
 {
+	TrainOutcome *volatile out = NULL;
 	TrainState *st;
 	MemoryContext cxt = AllocSetContextCreate(TopMemoryContext, "informer training",
 											  ALLOCSET_DEFAULT_SIZES);
@@ -725,7 +730,7 @@ informer_train_patterns(const int32 *pattern_ids, int k, const char *options, in
 	st->home = MemoryContextSwitchTo(cxt);
 	PG_TRY();
 	{
-		train_list(pattern_ids, options, st, out);
+		out = train_list(pattern_ids, options, st);
 	}
 	PG_FINALLY();
 	{
@@ -738,4 +743,5 @@ informer_train_patterns(const int32 *pattern_ids, int k, const char *options, in
 		MemoryContextDelete(cxt);
 	}
 	PG_END_TRY();
+	return out;
 }

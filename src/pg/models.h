@@ -42,8 +42,8 @@ typedef struct TrainOutcome
 	int			group_size;		/* models it trained with, itself included */
 	char	   *failure;
 } TrainOutcome;
-extern void informer_train_patterns(const int32 *pattern_ids, int k, const char *options,
-									int64 job_id, bool grouped, TrainOutcome *out);
+extern TrainOutcome *informer_train_patterns(const int32 *pattern_ids, int k, const char *options,
+											int64 job_id, bool grouped);
 
 /* model_infer.c: forecasts stored; range_from/range_to NULL = the next buckets */
 extern int64 informer_infer_pattern(int32 pattern_id, const TimestampTz *range_from,
