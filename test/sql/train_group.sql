@@ -103,6 +103,14 @@ SELECT pg_temp.err(format('SELECT * FROM informer_train_group_now(ARRAY[%s, %s],
 RESET informer.max_model_memory;
 SELECT count(*) = :models_before AS no_model_stored FROM informer.models;
 
+-- a statement cancel stops a group of three between two batches: no model
+SELECT count(*) AS models_before FROM informer.models \gset
+SET statement_timeout = '300ms';
+SELECT * FROM informer_train_group_now(ARRAY[:p13a, :p12, :p13b],
+    '{"units": 8, "epochs": 100000, "patience": 100000, "history": 6, "horizon": 3, "batch": 4, "train_from": "2026-01-05 00:20"}');
+RESET statement_timeout;
+SELECT count(*) = :models_before AS no_model_written FROM informer.models;
+
 -- errors, of the synchronous and the queued form alike
 SELECT pg_temp.err('SELECT * FROM informer_train_group_now(NULL, ''{}'')');
 SELECT pg_temp.err('SELECT * FROM informer_train_group_now(''{}'', ''{}'')');
