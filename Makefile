@@ -74,7 +74,7 @@ $(BUILD)/tests.inc: $(TEST_SRCS)
 	@mkdir -p $(BUILD)
 	sed -n 's/^TEST(\([a-z0-9_]*\)).*/T(\1)/p' $(TEST_SRCS) > $@
 
-$(TEST_RUNNER): $(TEST_SRCS) test/core/runner.c test/core/unit.h $(BUILD)/tests.inc $(CORE_LIB) $(PARITY_SRC)
+$(TEST_RUNNER): $(TEST_SRCS) test/core/runner.c test/core/unit.h test/core/unit_cuda.h $(BUILD)/tests.inc $(CORE_LIB) $(PARITY_SRC)
 	$(CORE_CC) $(CORE_FLAGS) -Itest/core -Itest/parity -I$(BUILD) -o $@ test/core/runner.c $(TEST_SRCS) \
 		$(PARITY_SRC) $(CORE_LIB) $(BLAS_LIBS) -lm -lpthread
 

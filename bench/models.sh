@@ -19,31 +19,14 @@ EPOCHS=${EPOCHS:-5}
 UNITS=${UNITS:-16}
 REPS=${REPS:-3}
 export PGPORT=${PGPORT:-54343}
-. test/lib/cluster.sh
-
-make -s PG_CONFIG="$PG_CONFIG" >/dev/null
-cluster_throwaway
-psql() { "$PG_BIN/psql" -X -q -At -v ON_ERROR_STOP=1 -d postgres "$@"; }
-
-psql -c "CREATE EXTENSION informer" \
-     -c "CREATE TABLE mlog AS SELECT * FROM informer_synthetic_logs(seed => 11, buckets => 504,
-           services => 16, functionalities => 5, registration_rpcs => 12, chains_per_day => 20000, events => false)" \
-     -c "SELECT informer_register_source('b', 'mlog', 'ts', 'chain_id', 'src', 'dst')" \
-     -c "SELECT patterns FROM informer_mine_patterns('b', '2026-01-05', '2026-01-12')" \
-     -c "SELECT rows_read FROM informer_refresh_traffic('b')" >/dev/null
+. bench/lib/mined_week.sh
 read -r pid nodes < <(psql -c "SELECT pattern_id || ' ' || rpcs FROM informer.pattern ORDER BY rpcs DESC, pattern_id LIMIT 1")
 
-# run SQL: seconds SQL takes in a fresh session
-run() {
-    psql -c "SELECT extract(epoch FROM pg_catalog.clock_timestamp())" -c "$1" \
-         -c "SELECT extract(epoch FROM pg_catalog.clock_timestamp())" \
-        | awk 'NR == 1 { t0 = $1 } { last = $1 } END { printf "%.4f\n", last - t0 }'
-}
 opts() { echo "{\"units\": $UNITS, \"epochs\": $1, \"patience\": 1000, \"history\": 12, \"horizon\": 5, \"batch\": 64}"; }
 
 for rep in $(seq "$REPS"); do
-    t1=$(run "SELECT informer_train_now($pid, '$(opts 1)')")
-    tn=$(run "SELECT informer_train_now($pid, '$(opts "$EPOCHS")')")
+    t1=$(sql_seconds "SELECT informer_train_now($pid, '$(opts 1)')")
+    tn=$(sql_seconds "SELECT informer_train_now($pid, '$(opts "$EPOCHS")')")
     awk -v t1="$t1" -v tn="$tn" -v e="$EPOCHS" -v n="$nodes" -v u="$UNITS" -v rep="$rep" 'BEGIN {
         per = (tn - t1) / (e - 1);
         printf "{\"bench\": \"train_now\", \"rep\": %d, \"nodes\": %d, \"units\": %d, \"epochs\": %d, \"seconds\": %.3f, \"one_epoch_run_s\": %.3f, \"per_epoch_s\": %.3f, \"fixed_s\": %.3f}\n",
@@ -54,9 +37,9 @@ psql -c "CREATE TABLE pred_copy (LIKE informer.predictions INCLUDING ALL)" >/dev
 range="'2026-01-10 00:00', '2026-01-12 00:00'"
 for rep in $(seq "$REPS"); do
     psql -c "DELETE FROM informer.predictions" -c "TRUNCATE pred_copy" >/dev/null
-    ti=$(run "SELECT informer_infer_now($pid, $range)")
+    ti=$(sql_seconds "SELECT informer_infer_now($pid, $range)")
     rows=$(psql -c "SELECT count(*) FROM informer.predictions")
-    tb=$(run "INSERT INTO pred_copy SELECT * FROM informer.predictions")
+    tb=$(sql_seconds "INSERT INTO pred_copy SELECT * FROM informer.predictions")
     awk -v ti="$ti" -v tb="$tb" -v rows="$rows" -v rep="$rep" 'BEGIN {
         printf "{\"bench\": \"infer_backfill\", \"rep\": %d, \"predictions\": %d, \"seconds\": %.4f, \"rows_per_s\": %.0f, \"baseline_insert_s\": %.4f, \"baseline_rows_per_s\": %.0f, \"ratio\": %.3f}\n",
             rep, rows, ti, rows / ti, tb, rows / tb, tb / ti }'

@@ -21,34 +21,17 @@ EPOCHS=${EPOCHS:-3}
 REPS=${REPS:-2}
 DEVICE=${DEVICE:-cpu}
 export PGPORT=${PGPORT:-54344}
-. test/lib/cluster.sh
-
-make -s PG_CONFIG="$PG_CONFIG" >/dev/null
-cluster_throwaway
-psql() { "$PG_BIN/psql" -X -q -At -v ON_ERROR_STOP=1 -d postgres "$@"; }
-
-psql -c "CREATE EXTENSION informer" \
-     -c "CREATE TABLE mlog AS SELECT * FROM informer_synthetic_logs(seed => 11, buckets => 504,
-           services => 16, functionalities => 5, registration_rpcs => 12, chains_per_day => 20000, events => false)" \
-     -c "SELECT informer_register_source('b', 'mlog', 'ts', 'chain_id', 'src', 'dst')" \
-     -c "SELECT patterns FROM informer_mine_patterns('b', '2026-01-05', '2026-01-12')" \
-     -c "SELECT rows_read FROM informer_refresh_traffic('b')" >/dev/null
+. bench/lib/mined_week.sh
+export PGOPTIONS="-c informer.device=$DEVICE"
 ids=$(psql -c "SELECT 'ARRAY[' || string_agg(pattern_id::text, ', ' ORDER BY pattern_id) || ']' FROM informer.pattern")
 opts="{\"units\": $UNITS, \"epochs\": $EPOCHS, \"patience\": 1000, \"history\": 12, \"horizon\": 5,
        \"batch\": 64, \"train_from\": \"2026-01-06\"}"
 
-# seconds SQL takes in a fresh session
-run() {
-    psql -c "SET informer.device = $DEVICE" -c "SELECT extract(epoch FROM pg_catalog.clock_timestamp())" -c "$1" \
-         -c "SELECT extract(epoch FROM pg_catalog.clock_timestamp())" \
-        | awk 'NR == 1 { t0 = $1 } { last = $1 } END { printf "%.3f\n", last - t0 }'
-}
-
 for rep in $(seq "$REPS"); do
     psql -c "SET client_min_messages = warning" -c "DROP TABLE IF EXISTS alone, together" >/dev/null
-    ta=$(run "CREATE TABLE alone AS SELECT p AS pattern_id, informer_train_now(p, '$opts') AS model_id
+    ta=$(sql_seconds "CREATE TABLE alone AS SELECT p AS pattern_id, informer_train_now(p, '$opts') AS model_id
                 FROM unnest($ids) p")
-    tt=$(run "CREATE TABLE together AS SELECT * FROM informer_train_group_now($ids, '$opts')")
+    tt=$(sql_seconds "CREATE TABLE together AS SELECT * FROM informer_train_group_now($ids, '$opts')")
     read -r np nodes sizes diff < <(psql -F ' ' -c "
         SELECT count(*), string_agg((m.config->>'nodes'), ',' ORDER BY (m.config->>'nodes')::int DESC),
                string_agg(coalesce(m.config->>'group_size', '1'), ',' ORDER BY (m.config->>'nodes')::int DESC),

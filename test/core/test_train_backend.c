@@ -8,6 +8,7 @@
  * backend's loss curve under the driver follows the CPU one.
  */
 #include "unit.h"
+#include "unit_cuda.h"
 #include "backend.h"
 #include "splitmix.h"
 #include "train.h"
@@ -378,17 +379,10 @@ record_curve(void *arg, const TrainProgress *p)
 TEST(train_cuda_backend_follows_cpu)
 {
 	char		why[512];
-	FILE	   *f = fopen("informer_cuda.so", "rb");
-
-	if (!f)
-		SKIP("informer_cuda.so is not built (no nvcc, or USE_CUDA=0)");
-	fclose(f);
-
-	const DcrnnBackend *gpu = dcrnn_backend_for(DCRNN_DEVICE_CUDA, "./informer_cuda.so",
-												why, sizeof why);
+	const DcrnnBackend *gpu = unit_cuda_backend(why, sizeof why);
 
 	if (!gpu)
-		SKIP(why);				/* "no usable CUDA device: ..." */
+		SKIP(why);				/* no module, or "no usable CUDA device: ..." */
 
 	Series		s;
 	DcrnnModel *on_cpu = ref_model(), *on_gpu = ref_model();

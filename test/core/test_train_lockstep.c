@@ -8,6 +8,7 @@
  * is usable, a padded group on the CUDA backend follows the CPU one.
  */
 #include "unit.h"
+#include "unit_cuda.h"
 #include "backend.h"
 #include "train.h"
 
@@ -395,17 +396,10 @@ TEST(train_group_cuda_follows_cpu)
 {
 	static const int nodes[] = {7, 5, 3, 2};
 	char		why[512];
-	FILE	   *f = fopen("informer_cuda.so", "rb");
-
-	if (!f)
-		SKIP("informer_cuda.so is not built (no nvcc, or USE_CUDA=0)");
-	fclose(f);
-
-	const DcrnnBackend *gpu = dcrnn_backend_for(DCRNN_DEVICE_CUDA, "./informer_cuda.so",
-												why, sizeof why);
+	const DcrnnBackend *gpu = unit_cuda_backend(why, sizeof why);
 
 	if (!gpu)
-		SKIP(why);
+		SKIP(why);				/* no module, or "no usable CUDA device: ..." */
 
 	LockSet		g;
 	LockCurve	cpu = {0}, cuda = {0};

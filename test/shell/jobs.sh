@@ -6,10 +6,7 @@
 . "$REPO/test/lib/tap.sh"
 
 ms() { date +%s%3N; }
-# qa ROLE SQL: one value, as ROLE
-qa() { "$PG_BIN/psql" -X -At -v ON_ERROR_STOP=1 -U "$1" -d postgres -c "$2"; }
 status() { q "SELECT status FROM informer.jobs WHERE job_id = $1"; }
-wait_status() { wait_for "SELECT status FROM informer.jobs WHERE job_id = $1" "$2" "${3:-20}"; }
 launcher_pid() { q "SELECT pid FROM pg_stat_activity WHERE backend_type = 'informer launcher'"; }
 worker_pid() { q "SELECT worker_pid FROM informer.jobs WHERE job_id = $1"; }
 reload() { q "SELECT pg_reload_conf()" >/dev/null; sleep 0.3; }

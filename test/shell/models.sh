@@ -7,16 +7,9 @@
 . "$REPO/test/lib/tap.sh"
 
 ms() { date +%s%3N; }
-qa() { "$PG_BIN/psql" -X -At -v ON_ERROR_STOP=1 -U "$1" -d postgres -c "$2"; }
-job_field() { q "SELECT $2 FROM informer.jobs WHERE job_id = $1"; }
-wait_status() { wait_for "SELECT status FROM informer.jobs WHERE job_id = $1" "$2" "${3:-30}"; }
 
 q "CREATE EXTENSION informer" >/dev/null
-q "CREATE TABLE mlog AS SELECT * FROM informer_synthetic_logs(seed => 3, buckets => 96, services => 16,
-     functionalities => 5, registration_rpcs => 12, chains_per_day => 3000, events => false)" >/dev/null
-q "SELECT informer_register_source('mdl', 'mlog', 'ts', 'chain_id', 'src', 'dst')" >/dev/null
-q "SELECT patterns FROM informer_mine_patterns('mdl', '2026-01-05', '2026-01-07')" >/dev/null
-q "SELECT rows_read FROM informer_refresh_traffic('mdl')" >/dev/null
+mined_source mlog mdl
 read -r PID PRPCS < <(q "SELECT pattern_id || ' ' || rpcs FROM informer.pattern ORDER BY rpcs, pattern_id LIMIT 1")
 for r in m_trainer m_stranger; do
     q "CREATE ROLE $r LOGIN" >/dev/null

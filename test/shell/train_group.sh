@@ -7,16 +7,8 @@
 # one job per set of equal options.
 . "$REPO/test/lib/tap.sh"
 
-qa() { "$PG_BIN/psql" -X -At -v ON_ERROR_STOP=1 -U "$1" -d postgres -c "$2"; }
-job_field() { q "SELECT $2 FROM informer.jobs WHERE job_id = $1"; }
-wait_status() { wait_for "SELECT status FROM informer.jobs WHERE job_id = $1" "$2" "${3:-30}"; }
-
 q "CREATE EXTENSION informer" >/dev/null
-q "CREATE TABLE glog AS SELECT * FROM informer_synthetic_logs(seed => 3, buckets => 96, services => 16,
-     functionalities => 5, registration_rpcs => 12, chains_per_day => 3000, events => false)" >/dev/null
-q "SELECT informer_register_source('grp', 'glog', 'ts', 'chain_id', 'src', 'dst')" >/dev/null
-q "SELECT patterns FROM informer_mine_patterns('grp', '2026-01-05', '2026-01-07')" >/dev/null
-q "SELECT rows_read FROM informer_refresh_traffic('grp')" >/dev/null
+mined_source glog grp
 q "CREATE ROLE g_trainer LOGIN" >/dev/null
 q "GRANT SELECT ON glog, informer.source, informer.source_state, informer.pattern, informer.pattern_rpc,
          informer.rpc, informer.traffic, informer.mining_run TO g_trainer" >/dev/null
