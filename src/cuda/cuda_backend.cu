@@ -115,21 +115,41 @@ y_floats(const DcrnnBackendCtx *c, int batch)
 	return (size_t) c->cfg.horizon * batch * c->cfg.num_nodes * c->cfg.output_dim;
 }
 
-/* Host arrays of n_models packed pieces <-> the models' slices. */
+/*
+ * Host arrays of n_models packed pieces <-> the models' slices: one 2-D
+ * copy while a slice is within the device's pitch limit, else one copy per
+ * model (large graphs' slices are gigabytes).
+ */
 static cudaError_t
 scatter(DcrnnBackendCtx *c, Off off, const float *src, size_t n)
 {
-	return cudaMemcpy2DAsync(c->arena + off, c->stride * sizeof(float), src,
-							 n * sizeof(float), n * sizeof(float), c->n_models,
-							 cudaMemcpyHostToDevice, c->stream);
+	size_t		pitch = c->stride * sizeof(float);
+	cudaError_t e = cudaSuccess;
+
+	if (c->n_models > 1 && pitch <= c->max_pitch)
+		return cudaMemcpy2DAsync(c->arena + off, pitch, src, n * sizeof(float),
+								 n * sizeof(float), c->n_models,
+								 cudaMemcpyHostToDevice, c->stream);
+	for (int m = 0; e == cudaSuccess && m < c->n_models; m++)
+		e = cudaMemcpyAsync(at(c, m, off), src + m * n, n * sizeof(float),
+							cudaMemcpyHostToDevice, c->stream);
+	return e;
 }
 
 static cudaError_t
 gather(DcrnnBackendCtx *c, Off off, float *dst, size_t n)
 {
-	return cudaMemcpy2DAsync(dst, n * sizeof(float), c->arena + off,
-							 c->stride * sizeof(float), n * sizeof(float), c->n_models,
-							 cudaMemcpyDeviceToHost, c->stream);
+	size_t		pitch = c->stride * sizeof(float);
+	cudaError_t e = cudaSuccess;
+
+	if (c->n_models > 1 && pitch <= c->max_pitch)
+		return cudaMemcpy2DAsync(dst, n * sizeof(float), c->arena + off, pitch,
+								 n * sizeof(float), c->n_models,
+								 cudaMemcpyDeviceToHost, c->stream);
+	for (int m = 0; e == cudaSuccess && m < c->n_models; m++)
+		e = cudaMemcpyAsync(dst + m * n, at(c, m, off), n * sizeof(float),
+							cudaMemcpyDeviceToHost, c->stream);
+	return e;
 }
 
 /* Uploads a step's inputs and coins; -1 when batch is out of range. */
@@ -189,7 +209,7 @@ gpu_backward(DcrnnBackendCtx *c, const float *dpred, char *err, size_t errlen)
 static cudaError_t
 stage_hyper(DcrnnBackendCtx *c, double lr, int eps_mode, double eps, double max_norm)
 {
-	double		h[6];
+	double	   *h = c->hyper_host;
 
 	c->adam_t++;
 	h[0] = lr;
@@ -198,7 +218,8 @@ stage_hyper(DcrnnBackendCtx *c, double lr, int eps_mode, double eps, double max_
 	h[3] = eps;
 	h[4] = eps_mode == DCRNN_ADAM_EPS_TF;
 	h[5] = max_norm;
-	return cudaMemcpy(c->hyper, h, sizeof h, cudaMemcpyHostToDevice);
+	return cudaMemcpyAsync(c->hyper, h, sizeof c->hyper_host, cudaMemcpyHostToDevice,
+						   c->stream);
 }
 
 static int

@@ -1,7 +1,7 @@
 /*
  * cuda_blas.cu -- row-major GEMM over every model of a context at once
  * (one cuBLAS strided-batched call, the models' slices of the arena being
- * `stride` floats apart), and strided memset and copy.
+ * `stride` floats apart).
  */
 #include "cuda_internal.h"
 
@@ -23,21 +23,4 @@ cuda_gemm(DcrnnBackendCtx *c, int ta, int tb, int m, int n, int k, float alpha,
 							  c->arena + cc, ldc, s, c->n_models);
 	if (st != CUBLAS_STATUS_SUCCESS && c->blas_status == CUBLAS_STATUS_SUCCESS)
 		c->blas_status = st;
-}
-
-void
-cuda_zero(DcrnnBackendCtx *c, Off off, size_t count)
-{
-	cudaMemset2DAsync(c->arena + off, c->stride * sizeof(float), 0,
-					  count * sizeof(float), c->n_models, c->stream);
-}
-
-void
-cuda_copy(DcrnnBackendCtx *c, Off dst, Off src, size_t count)
-{
-	size_t		pitch = c->stride * sizeof(float);
-
-	cudaMemcpy2DAsync(c->arena + dst, pitch, c->arena + src, pitch,
-					  count * sizeof(float), c->n_models,
-					  cudaMemcpyDeviceToDevice, c->stream);
 }

@@ -117,31 +117,43 @@ take_model_shape(DcrnnBackendCtx *c, char *err, size_t errlen)
 	return 0;
 }
 
-/* Identity supports and unit std in every model. */
+/*
+ * Identity supports and unit std in every model.  Queued on the context's
+ * stream, which does not wait for the legacy default stream, and waited
+ * for: no later call may overtake them.
+ */
 static cudaError_t
 set_defaults(DcrnnBackendCtx *c)
 {
 	int			n = c->cfg.num_nodes;
 	size_t		nn = (size_t) n * n;
 	size_t		width = (size_t) n * c->cfg.output_dim;
-	size_t		big = nn > width ? nn : width;
-	float	   *host = (float *) calloc(big, sizeof(float));
-	cudaError_t e = cudaMemset(c->arena, 0, c->n_models * c->stride * sizeof(float));
+	float	   *eye = (float *) calloc(nn, sizeof(float));
+	float	   *ones = (float *) malloc(width * sizeof(float));
+	cudaError_t e = cudaMemsetAsync(c->arena, 0, c->n_models * c->stride * sizeof(float),
+									c->stream);
 
-	if (!host)
-		return cudaErrorMemoryAllocation;
-	for (int i = 0; i < n; i++)
-		host[(size_t) i * n + i] = 1.0f;
+	if (!eye || !ones)
+		e = cudaErrorMemoryAllocation;
+	for (int i = 0; e == cudaSuccess && i < n; i++)
+		eye[(size_t) i * n + i] = 1.0f;
+	for (size_t i = 0; e == cudaSuccess && i < width; i++)
+		ones[i] = 1.0f;
 	for (int m = 0; e == cudaSuccess && m < c->n_models; m++)
+	{
+		float	   *slice = c->arena + m * c->stride;
+
 		for (int k = 0; e == cudaSuccess && k < c->cfg.num_supports; k++)
-			e = cudaMemcpy(c->arena + m * c->stride + c->supports + k * nn, host,
-						   nn * sizeof(float), cudaMemcpyHostToDevice);
-	for (size_t i = 0; i < width; i++)
-		host[i] = 1.0f;
-	for (int m = 0; e == cudaSuccess && m < c->n_models; m++)
-		e = cudaMemcpy(c->arena + m * c->stride + c->std, host,
-					   width * sizeof(float), cudaMemcpyHostToDevice);
-	free(host);
+			e = cudaMemcpyAsync(slice + c->supports + k * nn, eye, nn * sizeof(float),
+								cudaMemcpyHostToDevice, c->stream);
+		if (e == cudaSuccess)
+			e = cudaMemcpyAsync(slice + c->std, ones, width * sizeof(float),
+								cudaMemcpyHostToDevice, c->stream);
+	}
+	if (e == cudaSuccess)
+		e = cudaStreamSynchronize(c->stream);
+	free(eye);
+	free(ones);
 	return e;
 }
 
@@ -178,6 +190,25 @@ alloc_device(DcrnnBackendCtx *c, char *err, size_t errlen)
 	return 0;
 }
 
+/* The device's largest pitch for 2-D copies (cudaDevAttrMaxPitch). */
+static int
+max_pitch(DcrnnBackendCtx *c, char *err, size_t errlen)
+{
+	int			dev = 0;
+	int			pitch = 0;
+	cudaError_t e = cudaGetDevice(&dev);
+
+	if (e == cudaSuccess)
+		e = cudaDeviceGetAttribute(&pitch, cudaDevAttrMaxPitch, dev);
+	if (e != cudaSuccess)
+	{
+		snprintf(err, errlen, "cannot query the CUDA device: %s", cudaGetErrorString(e));
+		return -1;
+	}
+	c->max_pitch = (size_t) pitch;
+	return 0;
+}
+
 static int
 init_device(DcrnnBackendCtx *c, char *err, size_t errlen)
 {
@@ -205,6 +236,8 @@ init_device(DcrnnBackendCtx *c, char *err, size_t errlen)
 	cublasSetMathMode(c->blas, tf32 && strcmp(tf32, "1") == 0 ?
 					  CUBLAS_TF32_TENSOR_OP_MATH : CUBLAS_DEFAULT_MATH);
 	c->use_graphs = !(graphs && strcmp(graphs, "0") == 0);
+	if (max_pitch(c, err, errlen) < 0)
+		return -1;
 	e = set_defaults(c);
 	if (e != cudaSuccess)
 	{

@@ -64,6 +64,7 @@ struct DcrnnBackendCtx
 	float	   *arena;			/* n_models * stride floats */
 	double	   *stats;			/* n_models x {loss, norm, used} */
 	double	   *hyper;			/* lr, 1 - b1^t, 1 - b2^t, eps, eps_mode, max_norm */
+	double		hyper_host[6];
 	int		   *teacher;		/* horizon coins of the step */
 	void	   *cublas_ws;
 	long		adam_t;			/* Adam updates done */
@@ -75,6 +76,7 @@ struct DcrnnBackendCtx
 	int			next_graph;
 	cublasStatus_t blas_status;	/* first cuBLAS failure since the last check */
 	int			use_graphs;		/* 0: INFORMER_CUDA_GRAPHS=0, or capture failed */
+	size_t		max_pitch;		/* bytes: the device's limit for 2-D copies */
 	int		   *teacher_host;	/* horizon */
 	double	   *stats_host;		/* n_models x 3 */
 	char		broken[256];	/* a sticky error: every later call fails */
@@ -94,11 +96,15 @@ int			cuda_ctx_finish(DcrnnBackendCtx *c, cudaError_t queued, char *err,
 void		cuda_gemm(DcrnnBackendCtx *c, int ta, int tb, int m, int n, int k,
 					  float alpha, Off a, int lda, Off b, int ldb, float beta,
 					  Off cc, int ldc);
-/* memset of count floats at off in every model */
-void		cuda_zero(DcrnnBackendCtx *c, Off off, size_t count);
-void		cuda_copy(DcrnnBackendCtx *c, Off dst, Off src, size_t count);
 
-/* cuda_kernels.cu: fused elementwise work, all models in one launch */
+/*
+ * cuda_kernels.cu: fused elementwise work, all models in one launch.
+ * k_zero and k_copy clear and copy count floats in every model: kernels,
+ * not 2-D memset or memcpy, whose pitch (a model's slice, gigabytes for
+ * large graphs) may exceed the device's limit.
+ */
+void		k_zero(DcrnnBackendCtx *c, Off off, size_t count);
+void		k_copy(DcrnnBackendCtx *c, Off dst, Off src, size_t count);
 void		k_pack_xh(DcrnnBackendCtx *c, Off dst, Off x, size_t xn, Off h, size_t hn);
 void		k_gate_act(DcrnnBackendCtx *c, Off v, Off b, size_t bn, int units,
 					   Off x, size_t xn, Off h, Off xc);

@@ -233,6 +233,36 @@ k_bias_grad(DcrnnBackendCtx *c, Off dresult, int out, size_t bn, Off db)
 }
 
 __global__ static void
+zero_fill(float *a, size_t stride, Off off, size_t n)
+{
+	float	   *m = SLICE(a, stride);
+
+	FOR_EACH(i, n)
+		m[off + i] = 0.0f;
+}
+
+void
+k_zero(DcrnnBackendCtx *c, Off off, size_t count)
+{
+	zero_fill<<<grid_for(c, count), THREADS, 0, c->stream>>>(c->arena, c->stride, off, count);
+}
+
+__global__ static void
+copy_floats(float *a, size_t stride, Off dst, Off src, size_t n)
+{
+	float	   *m = SLICE(a, stride);
+
+	FOR_EACH(i, n)
+		m[dst + i] = m[src + i];
+}
+
+void
+k_copy(DcrnnBackendCtx *c, Off dst, Off src, size_t count)
+{
+	copy_floats<<<grid_for(c, count), THREADS, 0, c->stream>>>(c->arena, c->stride, dst, src, count);
+}
+
+__global__ static void
 neg_copy(float *a, size_t stride, Off dst, Off src, size_t n)
 {
 	float	   *m = SLICE(a, stride);

@@ -37,10 +37,10 @@ step_backward(DcrnnBackendCtx *c, int batch, const CudaCell *cells, int t,
 	{
 		Off			dh = c->dh + l * ub;
 
-		cuda_zero(c, c->dh_next, ub);
+		k_zero(c, c->dh_next, ub);
 		cuda_dcgru_backward(c, batch, &cells[l], state_before(c, t, l), saved_at(c, t, l),
 							dh, l > 0 ? dh - ub : dx0, l > 0 || has_dx0, c->dh_next);
-		cuda_copy(c, dh, c->dh_next, ub);
+		k_copy(c, dh, c->dh_next, ub);
 	}
 }
 
@@ -67,7 +67,7 @@ cuda_seq2seq_forward(DcrnnBackendCtx *c, int batch)
 		Off			y = c->pred + j * out_n;
 
 		if (j == 0)
-			cuda_zero(c, in, out_n);
+			k_zero(c, in, out_n);
 		else
 			k_feed(c, j, c->labels + (j - 1) * out_n, y - out_n, cfg->output_dim, bn, in);
 		step_forward(c, batch, c->cells + cfg->layers, t, in);
@@ -104,9 +104,9 @@ cuda_seq2seq_backward(DcrnnBackendCtx *c, int batch)
 	size_t		bn = (size_t) batch * cfg->num_nodes;
 	size_t		out_n = cfg->output_dim * bn;
 
-	cuda_zero(c, c->grads, c->n_params);
-	cuda_zero(c, c->dh, (size_t) cfg->layers * cfg->units * bn);
-	cuda_zero(c, c->dfeed, out_n);
+	k_zero(c, c->grads, c->n_params);
+	k_zero(c, c->dh, (size_t) cfg->layers * cfg->units * bn);
+	k_zero(c, c->dfeed, out_n);
 	for (int j = cfg->horizon - 1; j >= 0; j--)
 	{
 		k_dy(c, j, c->dpred_io + j * out_n, c->dfeed, cfg->output_dim, bn, c->dy);

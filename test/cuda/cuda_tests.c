@@ -34,7 +34,7 @@ static const char *const test_names[] = {
 	"a short training run's loss curve equals the CPU backend's",
 	"a captured CUDA graph gives the same step as eager launches",
 	"parity fixtures (dcrnn-parity) on the GPU",
-	"errors: out of GPU memory, bad batch, backward before forward, bad model, NaN norm",
+	"errors: out of GPU memory, too many models, bad batch, backward before forward, bad model, NaN norm",
 };
 
 static double
@@ -438,11 +438,17 @@ test_errors(void)
 	float		dummy[64] = {0};
 
 	dcrnn_config_default(&cfg, 207);
-	DcrnnBackendCtx *ctx = b->create(&cfg, 100000, err, sizeof err);
+	/* 2.2 GB each: 20000 models (within the 65535 a context takes) fit no GPU */
+	DcrnnBackendCtx *ctx = b->create(&cfg, 20000, err, sizeof err);
 
 	printf("# %s\n", err);
-	expect(!ctx && strncmp(err, "out of GPU memory: 100000 models need", 37) == 0,
-		   "100000 models of N = 207 give an out-of-memory error with the numbers");
+	expect(!ctx && strncmp(err, "out of GPU memory: 20000 models need", 36) == 0,
+		   "20000 models of N = 207 give an out-of-memory error with the numbers");
+	if (ctx)
+		b->destroy(ctx);
+	ctx = b->create(&cfg, 100000, err, sizeof err);
+	expect(!ctx && strcmp(err, "n_models must be between 1 and 65535") == 0,
+		   "100000 models in one context are refused (a launch's grid.y is 65535 at most)");
 	if (ctx)
 		b->destroy(ctx);
 
