@@ -270,28 +270,37 @@ queue_step(DcrnnBackendCtx *c, int batch, int mask_zero)
 	k_adam(c);
 }
 
-/* The step's graph for batch, captured on first use; NULL if capture fails. */
+/*
+ * The step's graph for batch, captured on first use; NULL with the reason
+ * in why if capture fails.
+ */
 static cudaGraphExec_t
-step_graph(DcrnnBackendCtx *c, int batch, int mask_zero)
+step_graph(DcrnnBackendCtx *c, int batch, char *why, size_t whylen)
 {
 	cudaGraph_t graph = NULL;
 	cudaGraphExec_t exec = NULL;
 	CudaStepGraph *slot;
+	cudaError_t e;
 
 	for (int i = 0; i < CUDA_GRAPHS; i++)
 		if (c->graphs[i].exec && c->graphs[i].batch == batch)
 			return c->graphs[i].exec;
-	if (cudaStreamBeginCapture(c->stream, cudaStreamCaptureModeThreadLocal) != cudaSuccess)
-		return NULL;
-	queue_step(c, batch, mask_zero);
-	if (cudaStreamEndCapture(c->stream, &graph) != cudaSuccess ||
-		cudaGraphInstantiate(&exec, graph, 0) != cudaSuccess)
-		exec = NULL;
+	e = cudaStreamBeginCapture(c->stream, cudaStreamCaptureModeThreadLocal);
+	if (e == cudaSuccess)
+	{
+		queue_step(c, batch, 0);
+		e = cudaStreamEndCapture(c->stream, &graph);
+	}
+	if (e == cudaSuccess)
+		e = cudaGraphInstantiate(&exec, graph, 0);
 	if (graph)
 		cudaGraphDestroy(graph);
 	cudaGetLastError();			/* a failed capture is not sticky */
-	if (!exec)
+	if (e != cudaSuccess)
+	{
+		snprintf(why, whylen, "%s", cudaGetErrorString(e));
 		return NULL;
+	}
 	slot = &c->graphs[c->next_graph];
 	c->next_graph = (c->next_graph + 1) % CUDA_GRAPHS;
 	if (slot->exec)
@@ -301,12 +310,44 @@ step_graph(DcrnnBackendCtx *c, int batch, int mask_zero)
 	return exec;
 }
 
+/*
+ * Queues one training step: replayed from the batch's graph when graphs
+ * are on, the mask is the default (it is baked into a graph) and this
+ * batch size has run once eagerly, so that capture meets loaded kernels
+ * and cuBLAS's settled choices; else launched eagerly.  -1 only when
+ * graphs are required and capture failed.
+ */
+static int
+queue_training_step(DcrnnBackendCtx *c, int batch, int mask_zero, cudaError_t *e,
+					char *err, size_t errlen)
+{
+	cudaGraphExec_t exec = NULL;
+	char		why[200];
+
+	if (c->graph_mode != CUDA_GRAPHS_OFF && !mask_zero && c->warm[batch])
+	{
+		exec = step_graph(c, batch, why, sizeof why);
+		if (!exec && c->graph_mode == CUDA_GRAPHS_REQUIRED)
+		{
+			snprintf(err, errlen, "CUDA graph capture failed: %s", why);
+			return -1;
+		}
+		if (!exec)
+			c->graph_mode = CUDA_GRAPHS_OFF;	/* unsupported here: run eagerly */
+	}
+	c->warm[batch] = 1;
+	if (exec)
+		*e = cudaGraphLaunch(exec, c->stream);
+	else
+		queue_step(c, batch, mask_zero);
+	return 0;
+}
+
 static int
 gpu_train_step(DcrnnBackendCtx *c, const float *x, int batch, const float *labels,
 			   const unsigned char *teacher, const DcrnnStepOptions *o, double *loss,
 			   double *norms, char *err, size_t errlen)
 {
-	cudaGraphExec_t exec;
 	cudaError_t e;
 
 	if (dcrnn_refused(dcrnn_check_step(labels, o), err, errlen))
@@ -314,16 +355,9 @@ gpu_train_step(DcrnnBackendCtx *c, const float *x, int batch, const float *label
 	if (stage_inputs(c, x, batch, labels, teacher, err, errlen) < 0)
 		return -1;
 	e = stage_hyper(c, o->lr, o->adam_eps_mode, o->adam_eps, o->max_grad_norm);
-	if (e != cudaSuccess)
-		return cuda_ctx_finish(c, e, err, errlen);
-	/* the mask option is baked into a graph: graphs serve the default only */
-	exec = c->use_graphs && !o->mask_zero_targets ? step_graph(c, batch, 0) : NULL;
-	if (!exec && c->use_graphs && !o->mask_zero_targets)
-		c->use_graphs = 0;		/* capture unsupported here: run eagerly */
-	if (exec)
-		e = cudaGraphLaunch(exec, c->stream);
-	else
-		queue_step(c, batch, o->mask_zero_targets);
+	if (e == cudaSuccess &&
+		queue_training_step(c, batch, o->mask_zero_targets, &e, err, errlen) < 0)
+		return -1;
 	c->batch = batch;
 	if (e != cudaSuccess)
 		return cuda_ctx_finish(c, e, err, errlen);

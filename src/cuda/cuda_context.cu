@@ -235,7 +235,8 @@ init_device(DcrnnBackendCtx *c, char *err, size_t errlen)
 	/* full float32 unless asked: TF32 only where parity is shown to hold */
 	cublasSetMathMode(c->blas, tf32 && strcmp(tf32, "1") == 0 ?
 					  CUBLAS_TF32_TENSOR_OP_MATH : CUBLAS_DEFAULT_MATH);
-	c->use_graphs = !(graphs && strcmp(graphs, "0") == 0);
+	c->graph_mode = !graphs || !*graphs ? CUDA_GRAPHS_AUTO :
+		strcmp(graphs, "0") == 0 ? CUDA_GRAPHS_OFF : CUDA_GRAPHS_REQUIRED;
 	if (max_pitch(c, err, errlen) < 0)
 		return -1;
 	e = set_defaults(c);
@@ -276,7 +277,8 @@ cuda_ctx_create(const DcrnnConfig *cfg, int n_models, char *err, size_t errlen)
 									sizeof(CudaSaved));
 	c->teacher_host = (int *) calloc(cfg->horizon, sizeof(int));
 	c->stats_host = (double *) calloc((size_t) n_models * 3, sizeof(double));
-	if (!c->cells || !c->saved || !c->teacher_host || !c->stats_host)
+	c->warm = (unsigned char *) calloc((size_t) cfg->batch + 1, 1);
+	if (!c->cells || !c->saved || !c->teacher_host || !c->stats_host || !c->warm)
 	{
 		snprintf(err, errlen, "out of memory");
 		cuda_ctx_destroy(c);
@@ -317,6 +319,7 @@ cuda_ctx_destroy(DcrnnBackendCtx *c)
 	free(c->saved);
 	free(c->teacher_host);
 	free(c->stats_host);
+	free(c->warm);
 	free(c);
 }
 

@@ -43,6 +43,18 @@ struct CudaStepGraph
 
 #define CUDA_GRAPHS 2
 
+/*
+ * INFORMER_CUDA_GRAPHS: unset, graphs where capture works (eager launches
+ * after a failed capture); 0, never; 1, always (a failed capture is an
+ * error, so that a benchmark or test of graphs cannot run eagerly unseen).
+ */
+enum CudaGraphMode
+{
+	CUDA_GRAPHS_OFF,
+	CUDA_GRAPHS_AUTO,
+	CUDA_GRAPHS_REQUIRED
+};
+
 struct DcrnnBackendCtx
 {
 	DcrnnConfig cfg;
@@ -75,7 +87,8 @@ struct DcrnnBackendCtx
 	CudaStepGraph graphs[CUDA_GRAPHS];
 	int			next_graph;
 	cublasStatus_t blas_status;	/* first cuBLAS failure since the last check */
-	int			use_graphs;		/* 0: INFORMER_CUDA_GRAPHS=0, or capture failed */
+	int			graph_mode;		/* CudaGraphMode, from INFORMER_CUDA_GRAPHS */
+	unsigned char *warm;		/* batch sizes (1..cfg.batch) run once eagerly */
 	size_t		max_pitch;		/* bytes: the device's limit for 2-D copies */
 	int		   *teacher_host;	/* horizon */
 	double	   *stats_host;		/* n_models x 3 */
