@@ -281,6 +281,7 @@ step_graph(DcrnnBackendCtx *c, int batch, char *why, size_t whylen)
 	cudaGraphExec_t exec = NULL;
 	CudaStepGraph *slot;
 	cudaError_t e;
+	cublasStatus_t blas_before = c->blas_status;
 
 	for (int i = 0; i < CUDA_GRAPHS; i++)
 		if (c->graphs[i].exec && c->graphs[i].batch == batch)
@@ -291,6 +292,8 @@ step_graph(DcrnnBackendCtx *c, int batch, char *why, size_t whylen)
 		queue_step(c, batch, 0);
 		e = cudaStreamEndCapture(c->stream, &graph);
 	}
+	if (e == cudaSuccess && c->blas_status != blas_before)
+		e = cudaErrorStreamCaptureInvalidated;	/* a product is missing */
 	if (e == cudaSuccess)
 		e = cudaGraphInstantiate(&exec, graph, 0);
 	if (graph)
@@ -298,6 +301,7 @@ step_graph(DcrnnBackendCtx *c, int batch, char *why, size_t whylen)
 	cudaGetLastError();			/* a failed capture is not sticky */
 	if (e != cudaSuccess)
 	{
+		c->blas_status = blas_before;	/* nor are cuBLAS calls it refused */
 		snprintf(why, whylen, "%s", cudaGetErrorString(e));
 		return NULL;
 	}

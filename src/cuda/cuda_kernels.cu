@@ -377,6 +377,17 @@ k_dy(DcrnnBackendCtx *c, int j, Off dpred_j, Off dfeed, int f, size_t bn, Off dy
 }
 
 /*
+ * v * std + mean rounded twice, as the CPU does: a fused multiply-add
+ * would leave a target that de-normalises to 0 there a tiny residual here,
+ * and mask_zero_targets would keep it.
+ */
+__device__ static float
+denormalise(float v, float std, float mean)
+{
+	return __fadd_rn(__fmul_rn(v, std), mean);
+}
+
+/*
  * dcrnn_masked_mae for each model (one block per model): stats[0] = loss,
  * stats[2] = elements used; dpred gets dL/dpred.
  */
@@ -391,7 +402,7 @@ masked_mae(float *a, size_t stride, double *stats, Off pred, Off target,
 
 	for (size_t i = threadIdx.x; i < n; i += THREADS)
 	{
-		float		t = m[target + i] * m[std + i % width] + m[mean + i % width];
+		float		t = denormalise(m[target + i], m[std + i % width], m[mean + i % width]);
 
 		used += !isnan(t) && !(mask_zero && t == 0.0f);
 	}
@@ -400,8 +411,8 @@ masked_mae(float *a, size_t stride, double *stats, Off pred, Off target,
 	{
 		float		mu = m[mean + i % width];
 		float		sd = m[std + i % width];
-		float		t = m[target + i] * sd + mu;
-		float		err = (m[pred + i] * sd + mu) - t;
+		float		t = denormalise(m[target + i], sd, mu);
+		float		err = denormalise(m[pred + i], sd, mu) - t;
 
 		if (isnan(t) || (mask_zero && t == 0.0f))
 		{
@@ -450,7 +461,7 @@ grad_scale(float *a, size_t stride, const double *stats, const double *hyper,
 	double		limit = use_hyper_norm ? hyper[5] : max_norm;
 	double		scale = limit / (stats[3 * blockIdx.y + 1] + 1e-6);
 
-	if (scale >= 1.0)
+	if (!(scale < 1.0))			/* as the CPU: a NaN norm scales nothing */
 		return;
 	FOR_EACH(i, n)
 		g[i] = (float) (g[i] * scale);

@@ -1,9 +1,11 @@
 /*
- * cuda_tests.c -- build/cuda_tests [DATA_DIR]: the CUDA backend against the
- * CPU backend (backend.h) on random configurations: forward outputs, every
- * gradient, the gradient norms and clipped gradients, one Adam step, a
- * short training run's loss curve, graph replay against eager launches,
- * the parity fixtures in DATA_DIR/dcrnn-parity, and clean errors.
+ * cuda_tests.c -- build/cuda_tests [DATA_DIR [TEST...]]: the CUDA backend
+ * against the CPU backend (backend.h) on random configurations: forward
+ * outputs, every gradient, the gradient norms and clipped gradients, one
+ * Adam step (parity); a short training run's loss curve (curve); graph
+ * replay against eager launches (graphs); the loss's zero-target mask
+ * (mask); the parity fixtures in DATA_DIR/dcrnn-parity (fixtures); clean
+ * errors (errors).  TEST names run only those.
  *
  * Prints TAP-style lines.  Without a usable device every test prints
  * "ok - NAME # SKIP no CUDA device: REASON" and the exit status is 0.
@@ -33,6 +35,7 @@ static const char *const test_names[] = {
 	"forward, gradients, clipping and Adam equal the CPU backend on random configurations",
 	"a short training run's loss curve equals the CPU backend's",
 	"a captured CUDA graph gives the same step as eager launches",
+	"mask_zero_targets leaves out the targets the CPU leaves out",
 	"parity fixtures (dcrnn-parity) on the GPU",
 	"errors: out of GPU memory, too many models, bad batch, backward before forward, bad model, NaN norm",
 };
@@ -414,6 +417,58 @@ test_graphs(void)
 	pair_free(&p);
 }
 
+/*
+ * One step with mask_zero_targets: every other target de-normalises to
+ * exactly 0 on the CPU (-mean / std, rounded), the others are random.  A
+ * GPU that rounded the de-normalisation differently would keep some of
+ * them, and its loss would move by their errors.
+ */
+static void
+test_mask(void)
+{
+	DcrnnConfig cfg = curve_config();
+	size_t		width = (size_t) cfg.num_nodes * cfg.output_dim;
+	size_t		nx = (size_t) N_MODELS * cfg.history * cfg.batch * cfg.num_nodes;
+	size_t		ny = (size_t) N_MODELS * cfg.horizon * cfg.batch * width;
+	DcrnnStepOptions o = {0.01, 5.0, DCRNN_ADAM_EPS_TORCH, 1e-3, 1};
+	unsigned char teacher[16] = {0};
+	float	   *x = malloc((nx + ny + 2 * width) * sizeof(float));
+	float	   *y = x + nx, *mean = y + ny, *std = mean + width;
+	float		loss[2][N_MODELS];
+	double		l[N_MODELS];
+	char		err[256];
+	uint64_t	s = 77;
+	Pair		p;
+
+	if (!x || pair_make(&p, &cfg, 8, 0) < 0)
+	{
+		expect(0, "zero-target mask: setup");
+		free(x);
+		return;
+	}
+	fill(x, nx, 1.5, &s);
+	fill(mean, width, 3.0, &s);
+	fill(std, width, 1.0, &s);
+	for (size_t i = 0; i < width; i++)
+		std[i] += 1.5f;
+	for (size_t i = 0; i < ny; i++)
+		y[i] = i % 2 ? (float) (2.0 * urand(&s) - 1.0) : -mean[i % width] / std[i % width];
+	for (int i = 0; i < 2; i++)
+	{
+		for (int m = 0; m < N_MODELS; m++)
+			p.b[i]->set_scaler(p.ctx[i], m, mean, std, err, sizeof err);
+		if (p.b[i]->train_step(p.ctx[i], x, cfg.batch, y, teacher, &o, l, NULL, err,
+							   sizeof err) < 0)
+			printf("# %s: %s\n", p.b[i]->name, err);
+		for (int m = 0; m < N_MODELS; m++)
+			loss[i][m] = (float) l[m];
+	}
+	check("loss of a step with mask_zero_targets, 3 models", loss[1], loss[0], N_MODELS,
+		  FWD_TOL);
+	free(x);
+	pair_free(&p);
+}
+
 static void
 test_fixtures(const char *data)
 {
@@ -474,32 +529,61 @@ test_errors(void)
 	b->destroy(ctx);
 }
 
+static const char *data_dir;
+
+static void
+test_fixtures_here(void)
+{
+	if (data_dir)
+		test_fixtures(data_dir);
+	else
+		expect(0, "parity fixtures: give DATA_DIR or set INFORMER_DATA");
+}
+
+/* The tests in order: a short name (to choose them), the function. */
+static const struct
+{
+	const char *name;
+	void		(*run) (void);
+}			tests[] = {
+	{"parity", test_parity},
+	{"curve", test_curve},
+	{"graphs", test_graphs},
+	{"mask", test_mask},
+	{"fixtures", test_fixtures_here},
+	{"errors", test_errors},
+};
+
+static int
+chosen(const char *name, int argc, char **argv)
+{
+	if (argc < 3)
+		return 1;
+	for (int i = 2; i < argc; i++)
+		if (strcmp(argv[i], name) == 0)
+			return 1;
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
 	char		why[256] = "";
-	const char *data = argc > 1 ? argv[1] : getenv("INFORMER_DATA");
-	int			n = (int) (sizeof test_names / sizeof test_names[0]);
+	int			n = (int) (sizeof tests / sizeof tests[0]);
 
+	data_dir = argc > 1 && argv[1][0] ? argv[1] : getenv("INFORMER_DATA");
 	if (informer_cuda_probe(why, sizeof why) < 1)
 	{
 		for (int i = 0; i < n; i++)
 			printf("ok - %s # SKIP no CUDA device: %s\n", test_names[i], why);
 		return 0;
 	}
-	printf("# %s\n", test_names[0]);
-	test_parity();
-	printf("# %s\n", test_names[1]);
-	test_curve();
-	printf("# %s\n", test_names[2]);
-	test_graphs();
-	printf("# %s\n", test_names[3]);
-	if (data)
-		test_fixtures(data);
-	else
-		expect(0, "parity fixtures: give DATA_DIR or set INFORMER_DATA");
-	printf("# %s\n", test_names[4]);
-	test_errors();
+	for (int i = 0; i < n; i++)
+		if (chosen(tests[i].name, argc, argv))
+		{
+			printf("# %s\n", test_names[i]);
+			tests[i].run();
+		}
 	printf("# %d failed\n", failures);
 	return failures ? 1 : 0;
 }
