@@ -209,11 +209,30 @@ max_pitch(DcrnnBackendCtx *c, char *err, size_t errlen)
 	return 0;
 }
 
+/* cuBLAS on the context's stream and workspace, in full float32 unless asked. */
+static int
+setup_blas(DcrnnBackendCtx *c, char *err, size_t errlen)
+{
+	const char *tf32 = getenv("INFORMER_CUDA_TF32");
+	/* the stream first: setting it resets the workspace */
+	cublasStatus_t st = cublasSetStream(c->blas, c->stream);
+
+	if (st == CUBLAS_STATUS_SUCCESS)
+		st = cublasSetWorkspace(c->blas, c->cublas_ws, CUBLAS_WORKSPACE);
+	/* TF32 only where parity is shown to hold */
+	if (st == CUBLAS_STATUS_SUCCESS)
+		st = cublasSetMathMode(c->blas, tf32 && strcmp(tf32, "1") == 0 ?
+							   CUBLAS_TF32_TENSOR_OP_MATH : CUBLAS_DEFAULT_MATH);
+	if (st == CUBLAS_STATUS_SUCCESS)
+		return 0;
+	snprintf(err, errlen, "cannot set up cuBLAS: %s", cublasGetStatusString(st));
+	return -1;
+}
+
 static int
 init_device(DcrnnBackendCtx *c, char *err, size_t errlen)
 {
 	cudaError_t e = cudaStreamCreateWithFlags(&c->stream, cudaStreamNonBlocking);
-	const char *tf32 = getenv("INFORMER_CUDA_TF32");
 	const char *graphs = getenv("INFORMER_CUDA_GRAPHS");
 
 	if (e != cudaSuccess)
@@ -230,11 +249,8 @@ init_device(DcrnnBackendCtx *c, char *err, size_t errlen)
 	}
 	if (alloc_device(c, err, errlen) < 0)
 		return -1;
-	cublasSetStream(c->blas, c->stream);
-	cublasSetWorkspace(c->blas, c->cublas_ws, CUBLAS_WORKSPACE);
-	/* full float32 unless asked: TF32 only where parity is shown to hold */
-	cublasSetMathMode(c->blas, tf32 && strcmp(tf32, "1") == 0 ?
-					  CUBLAS_TF32_TENSOR_OP_MATH : CUBLAS_DEFAULT_MATH);
+	if (setup_blas(c, err, errlen) < 0)
+		return -1;
 	c->graph_mode = !graphs || !*graphs ? CUDA_GRAPHS_AUTO :
 		strcmp(graphs, "0") == 0 ? CUDA_GRAPHS_OFF : CUDA_GRAPHS_REQUIRED;
 	if (max_pitch(c, err, errlen) < 0)
