@@ -56,14 +56,14 @@ static int
 gpu_set_support(DcrnnBackendCtx *c, int model, int k, const float *s, char *err,
 				size_t errlen)
 {
-	size_t		nn = (size_t) c->cfg.num_nodes * c->cfg.num_nodes;
-
+	if (bad_model(c, model, err, errlen))
+		return -1;
 	if (k < 0 || k >= c->cfg.num_supports)
 	{
 		snprintf(err, errlen, "support %d is not in 0..%d", k, c->cfg.num_supports - 1);
 		return -1;
 	}
-	return upload(c, model, c->supports + k * nn, s, nn, err, errlen);
+	return cuda_ctx_finish(c, cuda_support_set(c, model, k, s), err, errlen);
 }
 
 static int

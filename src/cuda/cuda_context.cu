@@ -54,6 +54,7 @@ layout(DcrnnBackendCtx *c)
 	TAKE(c->adam_m, c->n_params);
 	TAKE(c->adam_v, c->n_params);
 	TAKE(c->supports, cfg->num_supports * nn);
+	TAKE(c->ell, (size_t) cfg->num_supports * 4 * cfg->num_nodes * ELL_WIDTH_MAX);
 	TAKE(c->mean, width);
 	TAKE(c->std, width);
 	TAKE(c->x, (size_t) cfg->history * bn * cfg->input_dim);
@@ -126,9 +127,8 @@ static cudaError_t
 set_defaults(DcrnnBackendCtx *c)
 {
 	int			n = c->cfg.num_nodes;
-	size_t		nn = (size_t) n * n;
 	size_t		width = (size_t) n * c->cfg.output_dim;
-	float	   *eye = (float *) calloc(nn, sizeof(float));
+	float	   *eye = (float *) calloc((size_t) n * n, sizeof(float));
 	float	   *ones = (float *) malloc(width * sizeof(float));
 	cudaError_t e = cudaMemsetAsync(c->arena, 0, c->n_models * c->stride * sizeof(float),
 									c->stream);
@@ -141,14 +141,11 @@ set_defaults(DcrnnBackendCtx *c)
 		ones[i] = 1.0f;
 	for (int m = 0; e == cudaSuccess && m < c->n_models; m++)
 	{
-		float	   *slice = c->arena + m * c->stride;
-
 		for (int k = 0; e == cudaSuccess && k < c->cfg.num_supports; k++)
-			e = cudaMemcpyAsync(slice + c->supports + k * nn, eye, nn * sizeof(float),
-								cudaMemcpyHostToDevice, c->stream);
+			e = cuda_support_set(c, m, k, eye);
 		if (e == cudaSuccess)
-			e = cudaMemcpyAsync(slice + c->std, ones, width * sizeof(float),
-								cudaMemcpyHostToDevice, c->stream);
+			e = cudaMemcpyAsync(c->arena + m * c->stride + c->std, ones,
+								width * sizeof(float), cudaMemcpyHostToDevice, c->stream);
 	}
 	if (e == cudaSuccess)
 		e = cudaStreamSynchronize(c->stream);
@@ -294,7 +291,9 @@ cuda_ctx_create(const DcrnnConfig *cfg, int n_models, char *err, size_t errlen)
 	c->teacher_host = (int *) calloc(cfg->horizon, sizeof(int));
 	c->stats_host = (double *) calloc((size_t) n_models * 3, sizeof(double));
 	c->warm = (unsigned char *) calloc((size_t) cfg->batch + 1, 1);
-	if (!c->cells || !c->saved || !c->teacher_host || !c->stats_host || !c->warm)
+	c->row_width = (int *) calloc((size_t) n_models * cfg->num_supports, sizeof(int));
+	if (!c->cells || !c->saved || !c->teacher_host || !c->stats_host || !c->warm ||
+		!c->row_width)
 	{
 		snprintf(err, errlen, "out of memory");
 		cuda_ctx_destroy(c);
@@ -319,9 +318,7 @@ cuda_ctx_destroy(DcrnnBackendCtx *c)
 {
 	if (!c)
 		return;
-	for (int i = 0; i < CUDA_GRAPHS; i++)
-		if (c->graphs[i].exec)
-			cudaGraphExecDestroy(c->graphs[i].exec);
+	cuda_drop_graphs(c);
 	if (c->blas)
 		cublasDestroy(c->blas);
 	if (c->stream)
@@ -336,7 +333,19 @@ cuda_ctx_destroy(DcrnnBackendCtx *c)
 	free(c->teacher_host);
 	free(c->stats_host);
 	free(c->warm);
+	free(c->row_width);
 	free(c);
+}
+
+void
+cuda_drop_graphs(DcrnnBackendCtx *c)
+{
+	for (int i = 0; i < CUDA_GRAPHS; i++)
+	{
+		if (c->graphs[i].exec)
+			cudaGraphExecDestroy(c->graphs[i].exec);
+		c->graphs[i].exec = NULL;
+	}
 }
 
 int

@@ -3,11 +3,13 @@
  * and backward, for every model of the context at once; the same steps as
  * diffusion.c and dcgru.c, with the elementwise work fused into the
  * kernels of cuda_kernels.cu and every product one batched cuBLAS call.
- * Supports are applied dense (the CPU may take a sparse path; the sums
- * are the same up to rounding).
+ * Supports are applied as ELL rows when narrow enough (cuda_sparse.cu),
+ * else dense; the CPU chooses its own way, and the sums agree up to
+ * rounding.
  */
 #include "cuda_internal.h"
 
+/* Terms 1.. of the plan from term 0, over ELL rows or dense supports. */
 static void
 diffusion_forward_gpu(DcrnnBackendCtx *c, size_t rows, Off terms)
 {
@@ -18,12 +20,19 @@ diffusion_forward_gpu(DcrnnBackendCtx *c, size_t rows, Off terms)
 	for (int m = 1; m < p->n_terms; m++)
 	{
 		Off			t = terms + m * block;
-		Off			sup = c->supports + (size_t) p->support[m] * n * n;
+		Off			prev = p->prev[m] >= 0 ? terms + p->prev[m] * block : OFF_NONE;
 
-		if (p->prev[m] >= 0)
-			k_neg_copy(c, t, terms + p->prev[m] * block, block);
+		if (c->ell_width)
+		{
+			k_ell_diffuse(c, p->support[m], rows, p->coef[m], terms + p->src[m] * block,
+						  prev, t);
+			continue;
+		}
+		if (prev != OFF_NONE)
+			k_neg_copy(c, t, prev, block);
 		cuda_gemm(c, 0, 1, (int) rows, n, n, p->coef[m], terms + p->src[m] * block, n,
-				  sup, n, p->prev[m] >= 0 ? 1.0f : 0.0f, t, n);
+				  c->supports + (size_t) p->support[m] * n * n, n,
+				  prev != OFF_NONE ? 1.0f : 0.0f, t, n);
 	}
 }
 
@@ -38,12 +47,19 @@ diffusion_backward_gpu(DcrnnBackendCtx *c, size_t rows, Off dterms)
 	for (int m = p->n_terms - 1; m >= 1; m--)
 	{
 		Off			dt = dterms + m * block;
+		Off			dprev = p->prev[m] >= 0 ? dterms + p->prev[m] * block : OFF_NONE;
 
+		if (c->ell_width)
+		{
+			k_ell_diffuse_back(c, p->support[m], rows, p->coef[m], dt,
+							   dterms + p->src[m] * block, dprev);
+			continue;
+		}
 		cuda_gemm(c, 0, 0, (int) rows, n, n, p->coef[m], dt, n,
 				  c->supports + (size_t) p->support[m] * n * n, n, 1.0f,
 				  dterms + p->src[m] * block, n);
-		if (p->prev[m] >= 0)
-			k_sub(c, dterms + p->prev[m] * block, dt, block);
+		if (dprev != OFF_NONE)
+			k_sub(c, dprev, dt, block);
 	}
 }
 
@@ -102,13 +118,12 @@ cuda_dcgru_backward(DcrnnBackendCtx *c, int batch, const CudaCell *cell, Off h,
 	int			u = c->cfg.units;
 	size_t		ub = u * bn;
 	int			f = cell->fin + u;
-	Off			none = (Off) -1;
 
 	k_cand_backward(c, s->v, s->c, h, dh_new, c->dgate + ub, c->dcand, dh, ub);
 	gconv_backward(c, batch, f, u, cell->wc, s->xc, c->dcand);
 	k_bias_grad(c, c->dcand, u, bn, cell->bc + c->n_params);
-	k_reset_backward(c, c->dterms, xn, s->v, h, c->dgate, dh, has_dx ? dx : none, ub);
+	k_reset_backward(c, c->dterms, xn, s->v, h, c->dgate, dh, has_dx ? dx : OFF_NONE, ub);
 	gconv_backward(c, batch, f, 2 * u, cell->wg, s->xg, c->dgate);
 	k_bias_grad(c, c->dgate, 2 * u, bn, cell->bg + c->n_params);
-	k_input_backward(c, c->dterms, xn, dh, has_dx ? dx : none, ub);
+	k_input_backward(c, c->dterms, xn, dh, has_dx ? dx : OFF_NONE, ub);
 }

@@ -22,6 +22,25 @@ extern "C" {
 
 typedef size_t Off;
 
+#define OFF_NONE ((Off) -1)		/* no buffer */
+
+/* Kernel launches: THREADS per block, grid.x a grid-stride loop, grid.y the model. */
+#define THREADS 256
+#define MAX_BLOCKS 4096
+
+/* This block's model's slice of the arena. */
+#define SLICE(base, stride) ((base) + (size_t) blockIdx.y * (stride))
+#define FOR_EACH(i, n) \
+	for (size_t i = (size_t) blockIdx.x * blockDim.x + threadIdx.x; i < (n); \
+		 i += (size_t) gridDim.x * blockDim.x)
+
+/*
+ * Sparse supports (cuda_sparse.cu) are kept as ELL rows: for each node,
+ * ELL_WIDTH_MAX (column, value) slots.  Supports with a wider row (in the
+ * support or its transpose) are applied dense.
+ */
+#define ELL_WIDTH_MAX 32
+
 /* One DCGRU cell's parameter and gradient offsets (grads = params + np). */
 struct CudaCell
 {
@@ -67,7 +86,7 @@ struct DcrnnBackendCtx
 
 	/* per-model layout */
 	size_t		stride;
-	Off			params, grads, adam_m, adam_v, supports, mean, std;
+	Off			params, grads, adam_m, adam_v, supports, ell, mean, std;
 	Off			x, labels, pred_io, dpred_io;	/* dcrnn.h layouts */
 	Off			inputs, pred, zeros, dh, dh_next, dfeed, dy;
 	Off			dgate, dcand, dterms;
@@ -88,12 +107,24 @@ struct DcrnnBackendCtx
 	int			next_graph;
 	cublasStatus_t blas_status;	/* first cuBLAS failure since the last check */
 	int			graph_mode;		/* CudaGraphMode, from INFORMER_CUDA_GRAPHS */
+	int		   *row_width;		/* n_models x supports: widest row of each */
+	int			ell_width;		/* ELL slots the diffusion reads; 0: dense */
 	unsigned char *warm;		/* batch sizes (1..cfg.batch) run once eagerly */
 	size_t		max_pitch;		/* bytes: the device's limit for 2-D copies */
 	int		   *teacher_host;	/* horizon */
 	double	   *stats_host;		/* n_models x 3 */
 	char		broken[256];	/* a sticky error: every later call fails */
 };
+
+static inline dim3
+grid_for(const DcrnnBackendCtx *c, size_t n)
+{
+	size_t		blocks = (n + THREADS - 1) / THREADS;
+
+	if (blocks > MAX_BLOCKS)
+		blocks = MAX_BLOCKS;
+	return dim3((unsigned) (blocks ? blocks : 1), (unsigned) c->n_models);
+}
 
 /* cuda_context.cu: the context's life, its arena, and error reporting */
 DcrnnBackendCtx *cuda_ctx_create(const DcrnnConfig *cfg, int n_models,
@@ -141,6 +172,21 @@ void		k_dy(DcrnnBackendCtx *c, int j, Off dpred_j, Off dfeed, int f, size_t bn,
 void		k_loss(DcrnnBackendCtx *c, Off pred, Off target, size_t n, int mask_zero);
 void		k_clip(DcrnnBackendCtx *c, int use_hyper_norm, double max_norm);
 void		k_adam(DcrnnBackendCtx *c);
+
+/* cuda_context.cu: forgets the captured graphs (a launch shape changed) */
+void		cuda_drop_graphs(DcrnnBackendCtx *c);
+
+/*
+ * cuda_sparse.cu: support k (dense N x N) of model into the arena, dense
+ * and as ELL rows, waited for; the context's ELL width follows.  And the
+ * diffusion step over ELL rows: t = coef S src (- prev), forward, and
+ * dsrc += coef S^T dt (dprev -= dt) backward; prev, dprev may be OFF_NONE.
+ */
+cudaError_t cuda_support_set(DcrnnBackendCtx *c, int model, int k, const float *s);
+void		k_ell_diffuse(DcrnnBackendCtx *c, int k, size_t rows, float coef, Off src,
+						  Off prev, Off t);
+void		k_ell_diffuse_back(DcrnnBackendCtx *c, int k, size_t rows, float coef, Off dt,
+							   Off dsrc, Off dprev);
 
 /* cuda_dcgru.cu: diffusion, one DCGRU cell, forward and backward */
 void		cuda_dcgru_forward(DcrnnBackendCtx *c, int batch, const CudaCell *cell,

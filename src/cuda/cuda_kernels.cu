@@ -9,25 +9,6 @@
  */
 #include "cuda_internal.h"
 
-#define THREADS 256
-#define MAX_BLOCKS 4096
-
-/* This block's model's slice of the arena. */
-#define SLICE(base, stride) ((base) + (size_t) blockIdx.y * (stride))
-#define FOR_EACH(i, n) \
-	for (size_t i = (size_t) blockIdx.x * blockDim.x + threadIdx.x; i < (n); \
-		 i += (size_t) gridDim.x * blockDim.x)
-
-static dim3
-grid_for(const DcrnnBackendCtx *c, size_t n)
-{
-	size_t		blocks = (n + THREADS - 1) / THREADS;
-
-	if (blocks > MAX_BLOCKS)
-		blocks = MAX_BLOCKS;
-	return dim3((unsigned) (blocks ? blocks : 1), (unsigned) c->n_models);
-}
-
 __device__ static float
 sigmoidf(float x)
 {
@@ -164,7 +145,7 @@ k_reset_backward(DcrnnBackendCtx *c, Off dz, size_t xn, Off v, Off h, Off dr,
 				 Off dh, Off dx, size_t ub)
 {
 	reset_backward<<<grid_for(c, xn + ub), THREADS, 0, c->stream>>>(
-		c->arena, c->stride, dz, xn, v, h, dr, dh, dx, dx != (Off) -1, ub);
+		c->arena, c->stride, dz, xn, v, h, dr, dh, dx, dx != OFF_NONE, ub);
 }
 
 /* dx += dz[x part]; dh += dz[h part] */
@@ -187,7 +168,7 @@ void
 k_input_backward(DcrnnBackendCtx *c, Off dz, size_t xn, Off dh, Off dx, size_t ub)
 {
 	input_backward<<<grid_for(c, xn + ub), THREADS, 0, c->stream>>>(
-		c->arena, c->stride, dz, xn, dh, dx, dx != (Off) -1, ub);
+		c->arena, c->stride, dz, xn, dh, dx, dx != OFF_NONE, ub);
 }
 
 /* Sum of a block's values of v, in thread 0 (THREADS threads). */

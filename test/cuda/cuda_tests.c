@@ -77,9 +77,13 @@ expect(int cond, const char *what)
 	failures += !cond;
 }
 
-/* A random weighted graph's random-walk matrix (zero rows kept zero). */
+/*
+ * A random weighted graph's random-walk matrix (zero rows kept zero), with
+ * about `edges` edges per node: 3 takes the GPU's sparse (ELL) diffusion,
+ * more than 32 its dense one.
+ */
 static void
-random_support(int n, uint64_t *s, float *out)
+random_support(int n, double edges, uint64_t *s, float *out)
 {
 	for (int i = 0; i < n; i++)
 	{
@@ -87,7 +91,7 @@ random_support(int n, uint64_t *s, float *out)
 
 		for (int j = 0; j < n; j++)
 		{
-			float		w = urand(s) < 3.0 / n ? (float) (0.5 + urand(s)) : 0.0f;
+			float		w = urand(s) < edges / n ? (float) (0.5 + urand(s)) : 0.0f;
 
 			out[(size_t) i * n + j] = w;
 			sum += w;
@@ -119,7 +123,7 @@ pair_free(Pair *p)
  * graphs, and the second one must replay graphs (a failed capture fails)
  */
 static int
-pair_make(Pair *p, const DcrnnConfig *cfg, uint64_t seed, int first_eager)
+pair_make(Pair *p, const DcrnnConfig *cfg, double edges, uint64_t seed, int first_eager)
 {
 	char		err[256];
 	size_t		nn = (size_t) cfg->num_nodes * cfg->num_nodes;
@@ -160,7 +164,7 @@ pair_make(Pair *p, const DcrnnConfig *cfg, uint64_t seed, int first_eager)
 				p->b[i]->set_scaler(p->ctx[i], m, mean, std, err, sizeof err);
 		for (int k = 0; k < cfg->num_supports && rc == 0; k++)
 		{
-			random_support(cfg->num_nodes, &s, sup);
+			random_support(cfg->num_nodes, edges, &s, sup);
 			for (int i = 0; i < 2 && rc == 0; i++)
 				rc = p->b[i]->set_support(p->ctx[i], m, k, sup, err, sizeof err);
 		}
@@ -189,7 +193,7 @@ fetch(Pair *p, int grads, float *a, float *b)
 }
 
 static void
-parity_case(const DcrnnConfig *cfg, int batch, uint64_t seed)
+parity_case(const DcrnnConfig *cfg, int batch, double edges, uint64_t seed)
 {
 	Pair		p;
 	char		err[256], what[200], tag[120];
@@ -199,11 +203,11 @@ parity_case(const DcrnnConfig *cfg, int batch, uint64_t seed)
 	unsigned char teacher[64];
 	double		norms[2][N_MODELS];
 
-	snprintf(tag, sizeof tag, "N=%d U=%d L=%d K=%d S=%d in=%d out=%d %s batch=%d",
+	snprintf(tag, sizeof tag, "N=%d U=%d L=%d K=%d S=%d in=%d out=%d %s batch=%d edges=%g",
 			 cfg->num_nodes, cfg->units, cfg->layers, cfg->max_diffusion,
 			 cfg->num_supports, cfg->input_dim, cfg->output_dim,
-			 cfg->diffusion ? "reference" : "powers", batch);
-	if (pair_make(&p, cfg, seed, 0) < 0)
+			 cfg->diffusion ? "reference" : "powers", batch, edges);
+	if (pair_make(&p, cfg, edges, seed, 0) < 0)
 	{
 		printf("not ok - %s: setup\n", tag);
 		failures++;
@@ -268,14 +272,16 @@ parity_case(const DcrnnConfig *cfg, int batch, uint64_t seed)
 static void
 test_parity(void)
 {
-	static const int shapes[][10] = {
-		/* N, U, L, K, S, in, out, mode, history, batch */
-		{5, 4, 2, 2, 2, 1, 1, 1, 3, 2},
-		{13, 8, 1, 1, 1, 2, 1, 0, 4, 3},
-		{40, 16, 2, 2, 2, 1, 1, 0, 6, 4},
-		{31, 12, 3, 3, 2, 2, 2, 1, 5, 1},
-		{9, 5, 2, 0, 1, 1, 1, 0, 3, 5},
-		{64, 32, 2, 2, 2, 1, 1, 0, 12, 2},
+	/* edges per node: 3 sparse, 31 the widest sparse rows, 40 dense */
+	static const int shapes[][11] = {
+		/* N, U, L, K, S, in, out, mode, history, batch, edges */
+		{5, 4, 2, 2, 2, 1, 1, 1, 3, 2, 3},
+		{13, 8, 1, 1, 1, 2, 1, 0, 4, 3, 3},
+		{40, 16, 2, 2, 2, 1, 1, 0, 6, 4, 40},
+		{31, 12, 3, 3, 2, 2, 2, 1, 5, 1, 31},
+		{9, 5, 2, 0, 1, 1, 1, 0, 3, 5, 3},
+		{64, 32, 2, 2, 2, 1, 1, 0, 12, 2, 3},
+		{48, 8, 2, 2, 2, 1, 1, 1, 4, 3, 48},
 	};
 
 	for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++)
@@ -294,7 +300,7 @@ test_parity(void)
 		cfg.history = v[8];
 		cfg.horizon = 1 + (int) i % 4;
 		cfg.batch = v[9] + 2;
-		parity_case(&cfg, v[9], 1000 + i);
+		parity_case(&cfg, v[9], v[10], 1000 + i);
 	}
 }
 
@@ -372,7 +378,7 @@ test_curve(void)
 	static double loss[CURVE_STEPS][2][N_MODELS];
 	float		l[2][CURVE_STEPS * N_MODELS];
 
-	if (pair_make(&p, &cfg, 5, 0) < 0 || train_curves(&p, CURVE_STEPS, loss) < 0)
+	if (pair_make(&p, &cfg, 3.0, 5, 0) < 0 || train_curves(&p, CURVE_STEPS, loss) < 0)
 	{
 		expect(0, "training loss curve: setup");
 		return;
@@ -402,7 +408,7 @@ test_graphs(void)
 	Pair		p;
 	static double loss[8][2][N_MODELS];
 
-	if (pair_make(&p, &cfg, 6, 1) < 0)
+	if (pair_make(&p, &cfg, 3.0, 6, 1) < 0)
 	{
 		expect(0, "graph replay: setup");
 		return;
@@ -440,7 +446,7 @@ test_mask(void)
 	uint64_t	s = 77;
 	Pair		p;
 
-	if (!x || pair_make(&p, &cfg, 8, 0) < 0)
+	if (!x || pair_make(&p, &cfg, 3.0, 8, 0) < 0)
 	{
 		expect(0, "zero-target mask: setup");
 		free(x);
