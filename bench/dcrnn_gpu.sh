@@ -7,13 +7,14 @@
 #   bash bench/dcrnn_gpu.sh prepare   here (Debian + network): .deb files into
 #                                     build/gpu-debs, fixtures into build/gpu-data
 #   bash bench/dcrnn_gpu.sh build     there: core, CUDA objects, tests, benchmark
-#   bash bench/dcrnn_gpu.sh parity    parity tests (build/gpu/cuda_tests), the driver's
-#                                     CUDA tests (core_tests) + CPU fixtures
+#   bash bench/dcrnn_gpu.sh parity    parity tests (build/gpu/cuda_tests), also with TF32,
+#                                     the driver's CUDA tests (core_tests) + CPU fixtures
 #   bash bench/dcrnn_gpu.sh sanitize  the parity tests under compute-sanitizer
 #                                     memcheck and racecheck (280 s each at most)
 #   bash bench/dcrnn_gpu.sh epochs    N = 51, 207 (METR-LA's size), 325: CUDA with
 #                                     and without graphs, CPU, PyTorch eager on the GPU
-#   bash bench/dcrnn_gpu.sh many      1 against 100 models of N = 50 on the GPU, then
+#   bash bench/dcrnn_gpu.sh many      1 against 100 models of N = 50 on the GPU (float32
+#                                     and TF32), then
 #                                     100 patterns of N = 40..50 through the
 #                                     training driver, alone against together
 #   bash bench/dcrnn_gpu.sh all       build parity sanitize epochs many
@@ -70,6 +71,9 @@ stage_build() {
 stage_parity() {
     $B/cuda_tests "$DATA" >"$LOGS/cuda_tests.log" 2>&1
     tally cuda_parity "$LOGS/cuda_tests.log"
+    # whether TF32 tensor cores keep the same tolerances (errors in the log)
+    INFORMER_CUDA_TF32=1 $B/cuda_tests "$DATA" parity curve >"$LOGS/cuda_tests_tf32.log" 2>&1
+    tally cuda_parity_tf32 "$LOGS/cuda_tests_tf32.log"
     # the driver on the GPU: one model and a padded group against the CPU
     INFORMER_DATA=$DATA $B/core_tests train_cuda train_group_cuda >"$LOGS/core_cuda.log" 2>&1
     tally core_cuda "$LOGS/core_cuda.log"
@@ -98,20 +102,31 @@ stage_epochs() {
     done
 }
 
-stage_many() {
-    local one many
-    one=$($B/dcrnn_gpu cuda 50 1); echo "$one"
-    many=$($B/dcrnn_gpu cuda 50 100); echo "$many"
-    # the same through the training driver: 100 patterns of 40-50 RPCs, one
-    # epoch each, one after another against together (and the CPU's weights)
-    $B/train_group cuda 100 40 50 1 1008 64
-    python3 - "$one" "$many" <<'PY'
+# ratio ONE MANY TF32: the 100-to-1 line from two dcrnn_gpu lines
+ratio() {
+    python3 - "$1" "$2" "$3" <<'PY'
 import json, sys
 a, b = (json.loads(s) for s in sys.argv[1:3])
 if "epoch_s" in a and "epoch_s" in b:
     print(json.dumps({"bench": "dcrnn_gpu_many", "nodes": 50, "models": 100,
+                      "tf32": sys.argv[3] == "1",
                       "ratio_100_to_1": round(b["epoch_s"] / a["epoch_s"], 2), "target": 10}))
 PY
+}
+
+# One model's step at N = 50 is mostly float32 GEMM work, so 100 models
+# cost nearly 100 times its products; TF32 tensor cores are timed too (the
+# parity stage shows whether their rounding holds)
+stage_many() {
+    local one many tf32
+    for tf32 in 0 1; do
+        one=$(INFORMER_CUDA_TF32=$tf32 $B/dcrnn_gpu cuda 50 1); echo "$one"
+        many=$(INFORMER_CUDA_TF32=$tf32 $B/dcrnn_gpu cuda 50 100); echo "$many"
+        ratio "$one" "$many" $tf32
+    done
+    # the same through the training driver: 100 patterns of 40-50 RPCs, one
+    # epoch each, one after another against together
+    $B/train_group cuda 100 40 50 1 1008 64
 }
 
 case "${1:-all}" in
@@ -122,5 +137,5 @@ sanitize) stage_sanitize ;;
 epochs) stage_epochs ;;
 many) stage_many ;;
 all) stage_build && stage_parity && stage_sanitize; stage_epochs; stage_many ;;
-*) sed -n '2,20p' "$0"; exit 2 ;;
+*) sed -n '2,22p' "$0"; exit 2 ;;
 esac
