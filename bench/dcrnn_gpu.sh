@@ -13,6 +13,7 @@
 #                                     memcheck and racecheck (280 s each at most)
 #   bash bench/dcrnn_gpu.sh epochs    N = 51, 207 (METR-LA's size), 325: CUDA with
 #                                     and without graphs, CPU, PyTorch eager on the GPU
+#                                     (dense and sparse supports)
 #   bash bench/dcrnn_gpu.sh many      1 against 100 models of N = 50 on the GPU (float32
 #                                     and TF32), then
 #                                     100 patterns of N = 40..50 through the
@@ -98,7 +99,10 @@ stage_epochs() {
         $B/dcrnn_gpu cuda $n 1
         INFORMER_CUDA_GRAPHS=0 $B/dcrnn_gpu cuda $n 1
         $B/dcrnn_gpu cpu $n 1 "$CPU_BATCHES"
+        # PyTorch with dense supports, and with torch.sparse.mm as the CUDA
+        # backend diffuses sparse supports: the faster is the baseline
         python3 bench/dcrnn_torch.py $n "$THREADS" 0 1008 --device cuda
+        python3 bench/dcrnn_torch.py $n "$THREADS" 0 1008 --device cuda --sparse
     done
 }
 
@@ -137,5 +141,5 @@ sanitize) stage_sanitize ;;
 epochs) stage_epochs ;;
 many) stage_many ;;
 all) stage_build && stage_parity && stage_sanitize; stage_epochs; stage_many ;;
-*) sed -n '2,22p' "$0"; exit 2 ;;
+*) sed -n '2,23p' "$0"; exit 2 ;;
 esac
