@@ -130,72 +130,70 @@ cuda_support_set(DcrnnBackendCtx *c, int model, int k, const float *s)
 	return cudaSuccess;
 }
 
-/* t[r, i] = coef sum_w val[i, w] src[r, col[i, w]] (- prev[r, i]) */
-__global__ static void
-ell_diffuse(float *a, size_t stride, Off col_off, Off val_off, int width, int n,
-			size_t rows, float coef, Off src, Off prev, Off t)
+/*
+ * Element idx = r * n + i of S x for the rows x n block x at off: the ELL
+ * row i (columns and values at col_off, val_off) against row r of x.
+ */
+__device__ static float
+ell_dot(const float *m, Off col_off, Off val_off, int width, int n, Off off, size_t idx)
 {
-	float	   *m = SLICE(a, stride);
 	const int  *col = (const int *) (m + col_off);
 	const float *val = m + val_off;
+	size_t		i = idx % n;
+	const float *row = m + off + (idx - i);
+	float		acc = 0.0f;
+
+	for (int w = 0; w < width; w++)
+		acc += val[(size_t) w * n + i] * row[col[(size_t) w * n + i]];
+	return acc;
+}
+
+/*
+ * out = coef S x (+ out when accumulate) with S as ELL rows; then, when
+ * sub_dst is given, sub_dst -= sub_src.  Each thread owns one element of
+ * out and of sub_dst; x is another block, only read.
+ */
+__global__ static void
+ell_step(float *a, size_t stride, Off col_off, Off val_off, int width, int n,
+		 size_t rows, float coef, Off x, Off out, int accumulate, Off sub_dst,
+		 Off sub_src)
+{
+	float	   *m = SLICE(a, stride);
 
 	FOR_EACH(idx, rows * n)
 	{
-		size_t		i = idx % n;
-		const float *row = m + src + (idx - i);
-		float		acc = 0.0f;
+		float		v = coef * ell_dot(m, col_off, val_off, width, n, x, idx);
 
-		for (int w = 0; w < width; w++)
-			acc += val[(size_t) w * n + i] * row[col[(size_t) w * n + i]];
-		m[t + idx] = coef * acc - (prev != OFF_NONE ? m[prev + idx] : 0.0f);
+		m[out + idx] = accumulate ? m[out + idx] + v : v;
+		if (sub_dst != OFF_NONE)
+			m[sub_dst + idx] -= m[sub_src + idx];
 	}
 }
 
+/* One diffusion step over support k's ELL rows (transposed: S^T's). */
+static void
+launch_ell(DcrnnBackendCtx *c, int k, int transposed, size_t rows, float coef, Off x,
+		   Off out, int accumulate, Off sub_dst, Off sub_src)
+{
+	int			n = c->cfg.num_nodes;
+
+	ell_step<<<grid_for(c, rows * n), THREADS, 0, c->stream>>>(
+		c->arena, c->stride, ell_at(c, k, transposed, 0), ell_at(c, k, transposed, 1),
+		c->ell_width, n, rows, coef, x, out, accumulate, sub_dst, sub_src);
+}
+
+/* t = coef S src (- prev) */
 void
 k_ell_diffuse(DcrnnBackendCtx *c, int k, size_t rows, float coef, Off src, Off prev,
 			  Off t)
 {
-	int			n = c->cfg.num_nodes;
-
-	ell_diffuse<<<grid_for(c, rows * n), THREADS, 0, c->stream>>>(
-		c->arena, c->stride, ell_at(c, k, 0, 0), ell_at(c, k, 0, 1), c->ell_width, n,
-		rows, coef, src, prev, t);
+	launch_ell(c, k, 0, rows, coef, src, t, 0, prev != OFF_NONE ? t : OFF_NONE, prev);
 }
 
-/*
- * dsrc[r, j] += coef sum_w valT[j, w] dt[r, colT[j, w]] (S^T's rows), and
- * dprev[r, j] -= dt[r, j]: each thread owns one (r, j) of both, and dt is
- * another term's block, only read.
- */
-__global__ static void
-ell_diffuse_back(float *a, size_t stride, Off col_off, Off val_off, int width, int n,
-				 size_t rows, float coef, Off dt, Off dsrc, Off dprev)
-{
-	float	   *m = SLICE(a, stride);
-	const int  *col = (const int *) (m + col_off);
-	const float *val = m + val_off;
-
-	FOR_EACH(idx, rows * n)
-	{
-		size_t		j = idx % n;
-		const float *row = m + dt + (idx - j);
-		float		acc = 0.0f;
-
-		for (int w = 0; w < width; w++)
-			acc += val[(size_t) w * n + j] * row[col[(size_t) w * n + j]];
-		m[dsrc + idx] += coef * acc;
-		if (dprev != OFF_NONE)
-			m[dprev + idx] -= m[dt + idx];
-	}
-}
-
+/* dsrc += coef S^T dt (S^T's rows), and dprev -= dt */
 void
 k_ell_diffuse_back(DcrnnBackendCtx *c, int k, size_t rows, float coef, Off dt, Off dsrc,
 				   Off dprev)
 {
-	int			n = c->cfg.num_nodes;
-
-	ell_diffuse_back<<<grid_for(c, rows * n), THREADS, 0, c->stream>>>(
-		c->arena, c->stride, ell_at(c, k, 1, 0), ell_at(c, k, 1, 1), c->ell_width, n,
-		rows, coef, dt, dsrc, dprev);
+	launch_ell(c, k, 1, rows, coef, dt, dsrc, 1, dprev, dt);
 }
