@@ -20,14 +20,6 @@
 #define CUBLAS_WORKSPACE (32u << 20)
 #define ALIGN_FLOATS 64		/* buffers start on 256-byte boundaries */
 
-static int
-layer_input(const DcrnnConfig *cfg, int decoder, int layer)
-{
-	if (layer > 0)
-		return cfg->units;
-	return decoder ? cfg->output_dim : cfg->input_dim;
-}
-
 /* Lays out one model's slice of the arena; returns its floats (the stride). */
 static size_t
 layout(DcrnnBackendCtx *c)
@@ -66,7 +58,7 @@ layout(DcrnnBackendCtx *c)
 		{
 			CudaSaved  *s = &c->saved[t * cfg->layers + l];
 			size_t		xt = (size_t) terms *
-				(layer_input(cfg, t >= cfg->history, l) + cfg->units) * bn;
+				(dcrnn_layer_input(cfg, t >= cfg->history, l) + cfg->units) * bn;
 
 			TAKE(s->xg, xt);
 			TAKE(s->xc, xt);
@@ -106,7 +98,7 @@ take_model_shape(DcrnnBackendCtx *c, char *err, size_t errlen)
 	{
 		const DcrnnTensor *t = &m->tensors[4 * i];
 
-		c->cells[i].fin = layer_input(&c->cfg, i >= c->cfg.layers, i % c->cfg.layers);
+		c->cells[i].fin = dcrnn_layer_input(&c->cfg, i >= c->cfg.layers, i % c->cfg.layers);
 		c->cells[i].wg = t[0].offset;
 		c->cells[i].bg = t[1].offset;
 		c->cells[i].wc = t[2].offset;

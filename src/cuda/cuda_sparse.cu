@@ -64,30 +64,31 @@ ell_rows(const float *s, int n, int transposed, int *col, float *val)
 	}
 }
 
-/* Uploads the ELL rows of s and of s^T for model, support k. */
+/*
+ * Queues the ELL rows of s and of s^T for model, support k, and waits for
+ * every copy queued so far (the host arrays are freed after).
+ */
 static cudaError_t
 upload_ell(DcrnnBackendCtx *c, int model, int k, const float *s)
 {
 	int			n = c->cfg.num_nodes;
 	size_t		slots = (size_t) n * ELL_WIDTH_MAX;
-	int		   *col = (int *) calloc(slots, sizeof(int));
-	float	   *val = (float *) calloc(slots, sizeof(float));
+	int		   *col = (int *) calloc(2 * slots, sizeof(int));
+	float	   *val = (float *) calloc(2 * slots, sizeof(float));
 	float	   *slice = c->arena + model * c->stride;
 	cudaError_t e = col && val ? cudaSuccess : cudaErrorMemoryAllocation;
 
 	for (int t = 0; t < 2 && e == cudaSuccess; t++)
 	{
-		memset(col, 0, slots * sizeof(int));
-		memset(val, 0, slots * sizeof(float));
-		ell_rows(s, n, t, col, val);
-		e = cudaMemcpyAsync(slice + ell_at(c, k, t, 0), col, slots * sizeof(int),
+		ell_rows(s, n, t, col + t * slots, val + t * slots);
+		e = cudaMemcpyAsync(slice + ell_at(c, k, t, 0), col + t * slots, slots * sizeof(int),
 							cudaMemcpyHostToDevice, c->stream);
 		if (e == cudaSuccess)
-			e = cudaMemcpyAsync(slice + ell_at(c, k, t, 1), val, slots * sizeof(float),
-								cudaMemcpyHostToDevice, c->stream);
-		if (e == cudaSuccess)
-			e = cudaStreamSynchronize(c->stream);	/* before col, val change */
+			e = cudaMemcpyAsync(slice + ell_at(c, k, t, 1), val + t * slots,
+								slots * sizeof(float), cudaMemcpyHostToDevice, c->stream);
 	}
+	if (e == cudaSuccess)
+		e = cudaStreamSynchronize(c->stream);
 	free(col);
 	free(val);
 	return e;
@@ -118,11 +119,10 @@ cuda_support_set(DcrnnBackendCtx *c, int model, int k, const float *s)
 
 	e = cudaMemcpyAsync(c->arena + model * c->stride + c->supports + k * nn, s,
 						nn * sizeof(float), cudaMemcpyHostToDevice, c->stream);
-	if (e == cudaSuccess)
-		e = cudaStreamSynchronize(c->stream);
 	w = wt > w ? wt : w;
-	if (e == cudaSuccess && w <= ELL_WIDTH_MAX)
-		e = upload_ell(c, model, k, s);
+	/* one wait for the dense copy and, when narrow enough, the ELL rows */
+	if (e == cudaSuccess)
+		e = w <= ELL_WIDTH_MAX ? upload_ell(c, model, k, s) : cudaStreamSynchronize(c->stream);
 	if (e != cudaSuccess)
 		return e;
 	c->row_width[model * c->cfg.num_supports + k] = w;
