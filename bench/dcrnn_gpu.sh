@@ -32,16 +32,18 @@ THREADS=${THREADS:-$(nproc)}
 CPU_BATCHES=${CPU_BATCHES:-2}
 mkdir -p "$LOGS"
 
-# make, with the unpacked OpenBLAS when the system has none
+# make, with the unpacked OpenBLAS (and make) when the system has none
 mk() {
-    local extra=()
-    if ! printf '#include <cblas.h>\nint main(void) { return 0; }\n' |
+    local extra=() make=make
+    if ! command -v make >/dev/null ||
+        ! printf '#include <cblas.h>\nint main(void) { return 0; }\n' |
             cc -x c - -lopenblas -o /dev/null 2>/dev/null; then
         [ -d build/gpu-root ] || bash tools/gpu_openblas.sh unpack >&2 || return 1
         eval "$(bash tools/gpu_openblas.sh env)"
         extra=(BLAS_LIBS="$BLAS_LIBS" CORE_EXTRA="$CORE_EXTRA")
+        command -v make >/dev/null || make=$MAKE_BIN
     fi
-    make -s BUILD=$B USE_CUDA=1 "${extra[@]}" "$@"
+    $make -s BUILD=$B USE_CUDA=1 "${extra[@]}" "$@"
 }
 
 # tally NAME LOG: one JSON line from TAP-style ok / not ok / SKIP lines
