@@ -87,8 +87,10 @@ stage_parity() {
 # the kernels' tests; "errors" is left out, as its out-of-memory case fails a
 # CUDA call on purpose and the sanitizer reports every failed call
 stage_sanitize() {
+    local san
+    san=$(command -v compute-sanitizer || echo /usr/local/cuda/bin/compute-sanitizer)
     for tool in memcheck racecheck; do
-        timeout 280 compute-sanitizer --tool $tool --error-exitcode 9 \
+        timeout 280 "$san" --tool $tool --error-exitcode 9 \
             $B/cuda_tests "$DATA" parity graphs mask fixtures >"$LOGS/$tool.log" 2>&1
         local rc=$?
         echo "{\"bench\":\"compute_sanitizer\",\"tool\":\"$tool\",\"rc\":$rc,\"summary\":\"$(grep -m1 'ERROR SUMMARY' "$LOGS/$tool.log" | tr -d '"=')\"}"
