@@ -84,7 +84,7 @@ $(BUILD)/dcrnn_parity: test/parity/main.c $(PARITY_SRC) test/parity/parity.h $(C
 		$(CORE_LIB) $(BLAS_LIBS) -lm
 
 # build/dcrnn_epoch: one training epoch and inference timed (bench/dcrnn_epoch.c)
-$(BUILD)/dcrnn_epoch: bench/dcrnn_epoch.c $(CORE_LIB)
+$(BUILD)/dcrnn_epoch: bench/dcrnn_epoch.c bench/bench_flops.h bench/bench.h $(CORE_LIB)
 	$(CORE_CC) $(CORE_FLAGS) -o $@ $< $(CORE_LIB) $(BLAS_LIBS) -lm
 
 # build/train_group: many patterns trained alone and together (bench/train_group.c)
@@ -141,7 +141,7 @@ $(BUILD)/cuda_tests: $(wildcard test/cuda/*.c test/cuda/*.h) $(CUDA_OBJS) $(CORE
 		$(PARITY_SRC) $(CUDA_OBJS) $(CORE_LIB) $(CUDA_LIBS) $(BLAS_LIBS) -lm
 
 # build/dcrnn_gpu: GPU and CPU backends timed (bench/dcrnn_gpu.c)
-$(BUILD)/dcrnn_gpu: bench/dcrnn_gpu.c $(CUDA_OBJS) $(CORE_LIB)
+$(BUILD)/dcrnn_gpu: bench/dcrnn_gpu.c bench/bench_flops.h bench/bench.h $(CUDA_OBJS) $(CORE_LIB)
 	$(CORE_CC) $(CORE_FLAGS) -Isrc/cuda -o $@ $< $(CUDA_OBJS) $(CORE_LIB) $(CUDA_LIBS) $(BLAS_LIBS) -lm
 
 .PHONY: cuda-check print-use-cuda

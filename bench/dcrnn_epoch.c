@@ -32,6 +32,7 @@
 #include "synth_topology.h"
 
 #include "bench.h"
+#include "bench_flops.h"
 
 /* Best of a few square sgemm runs: the machine's practical peak. */
 static double
@@ -64,37 +65,14 @@ sparse_nnz(const DcrnnModel *m)
 	return m->work->sup.sparse ? m->work->sparse[0].nnz : -1;
 }
 
-/*
- * Floating-point operations of one forward pass (fwd) and one backward
- * pass (bwd) over a batch: the products only, which are all but a few
- * percent.  A diffusion step costs 2 N^2 per signal with a dense support,
- * 2 nnz with a sparse one (the first support's kind is taken for both).
- * Each cell diffuses its f = input + U features once for the gates and
- * only the U features of r*h again for the candidate, both ways.
- */
+/* bench_dcrnn_flops with the model's first support as it is multiplied */
 static void
 count_flops(const DcrnnModel *model, int batch, double *fwd, double *bwd)
 {
-	const DcrnnConfig *c = &model->cfg;
-	double		bn = (double) batch * c->num_nodes;
-	double		m = 1 + c->num_supports * c->max_diffusion;
-	double		steps[2] = {c->history, c->horizon};
 	int			nnz = sparse_nnz(model);
-	double		per_signal = nnz >= 0 ? nnz : (double) c->num_nodes * c->num_nodes;
+	int			n = model->cfg.num_nodes;
 
-	*fwd = *bwd = 0.0;
-	for (int d = 0; d < 2; d++)
-		for (int l = 0; l < c->layers; l++)
-		{
-			double		f = (l ? c->units : d ? c->output_dim : c->input_dim) + c->units;
-			double		diff = (m - 1) * 2.0 * (f + c->units) * batch * per_signal;
-			double		gates = 2.0 * (3.0 * c->units) * m * f * bn;
-
-			*fwd += steps[d] * (diff + gates);
-			*bwd += steps[d] * (diff + 2 * gates);
-		}
-	*fwd += c->horizon * 2.0 * c->output_dim * c->units * bn;
-	*bwd += c->horizon * 4.0 * c->output_dim * c->units * bn;
+	bench_dcrnn_flops(&model->cfg, batch, nnz >= 0 ? nnz : (double) n * n, fwd, bwd);
 }
 
 /* x and labels of windows w0..w0+batch-1 of series (buckets x N) */

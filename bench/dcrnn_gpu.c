@@ -26,6 +26,7 @@
 #include "informer_cuda.h"
 
 #include "bench.h"
+#include "bench_flops.h"
 
 /* Random weights at density 3/n; rows normalised (random-walk matrix). */
 static void
@@ -69,10 +70,10 @@ fill_batch(const DcrnnConfig *c, int models, const float *series, int w0, int ba
 			}
 }
 
-/* Random parameters and supports for every model. */
+/* Random parameters and supports for every model; *nnz: the first support's nonzeros. */
 static int
 setup(const DcrnnBackend *be, DcrnnBackendCtx *ctx, const DcrnnConfig *cfg, int models,
-	  char *err, size_t errlen)
+	  double *nnz, char *err, size_t errlen)
 {
 	size_t		np = dcrnn_param_count(cfg);
 	size_t		nn = (size_t) cfg->num_nodes * cfg->num_nodes;
@@ -88,6 +89,8 @@ setup(const DcrnnBackend *be, DcrnnBackendCtx *ctx, const DcrnnConfig *cfg, int 
 		for (int k = 0; k < cfg->num_supports && rc == 0; k++)
 		{
 			random_support(cfg->num_nodes, &s, buf);
+			for (size_t i = 0; m == 0 && k == 0 && i < nn; i++)
+				*nnz += buf[i] != 0.0f;
 			rc = be->set_support(ctx, m, k, buf, err, errlen);
 		}
 	}
@@ -121,6 +124,22 @@ train_batch(Run *r, int w0, const unsigned char *teacher, char *err, size_t errl
 
 	fill_batch(&r->cfg, r->models, r->series, w0, b, r->x, y);
 	return r->be->train_step(r->ctx, r->x, b, y, teacher, &o, r->loss, NULL, err, errlen);
+}
+
+/* Every model's operations over an epoch of batches (bench_flops.h). */
+static double
+epoch_flops(const Run *r, int batches, double nnz)
+{
+	double		f, b, total = 0.0;
+
+	for (int i = 0; i < batches; i++)
+	{
+		int			left = r->windows - i * r->cfg.batch;
+
+		bench_dcrnn_flops(&r->cfg, left < r->cfg.batch ? left : r->cfg.batch, nnz, &f, &b);
+		total += f + b;
+	}
+	return total * r->models;
 }
 
 /*
@@ -162,7 +181,7 @@ main(int argc, char **argv)
 	int			timed = max_batches > 0 && max_batches < batches ? max_batches : batches;
 	float	   *series = malloc((size_t) buckets * nodes * sizeof(float));
 	size_t		nxy = (size_t) r.models * (r.cfg.history + r.cfg.horizon) * r.cfg.batch * nodes;
-	double		loss_sum = 0.0, t0 = 0.0, train_s = 0.0;
+	double		loss_sum = 0.0, t0 = 0.0, train_s = 0.0, nnz = 0.0;
 	int			rc = -1;
 
 	r.x = malloc(nxy * sizeof(float));
@@ -178,7 +197,7 @@ main(int argc, char **argv)
 			series[(size_t) t * nodes + n] = (float) (sin(6.2831853 * t / 72.0 + n) +
 													  0.3 * (bench_urand(&s) - 0.5));
 	r.ctx = r.be->create(&r.cfg, r.models, err, sizeof err);
-	if (r.ctx && setup(r.be, r.ctx, &r.cfg, r.models, err, sizeof err) == 0 &&
+	if (r.ctx && setup(r.be, r.ctx, &r.cfg, r.models, &nnz, err, sizeof err) == 0 &&
 		warm_up(&r, (batches - 1) * r.cfg.batch, err, sizeof err) == 0)
 	{
 		unsigned char teacher[HORIZON_MAX];
@@ -195,15 +214,18 @@ main(int argc, char **argv)
 		}
 		train_s = bench_now() - t0;
 	}
+	double		epoch_s = train_s * batches / timed;
+	double		flop = epoch_flops(&r, batches, nnz);
+
 	if (rc == 0)
 		printf("{\"bench\":\"dcrnn_gpu\",\"impl\":\"%s\",\"graphs\":%s,\"nodes\":%d,\"models\":%d,"
 			   "\"units\":%d,\"layers\":%d,\"k\":%d,\"batch\":%d,\"buckets\":%d,\"windows\":%d,"
 			   "\"batches_timed\":%d,\"batches\":%d,\"epoch_s\":%.4f,\"step_ms\":%.3f,"
-			   "\"mean_loss\":%.4f}\n",
+			   "\"epoch_tflop\":%.3f,\"tflops\":%.2f,\"mean_loss\":%.4f}\n",
 			   r.be->name, strcmp(r.be->name, "cuda") == 0 && !eager ? "true" : "false",
 			   nodes, r.models, r.cfg.units, r.cfg.layers, r.cfg.max_diffusion, r.cfg.batch, buckets,
-			   r.windows, timed, batches, train_s * batches / timed, 1e3 * train_s / timed,
-			   loss_sum / timed);
+			   r.windows, timed, batches, epoch_s, 1e3 * train_s / timed,
+			   flop * 1e-12, flop * 1e-12 / epoch_s, loss_sum / timed);
 	else
 		printf("{\"bench\":\"dcrnn_gpu\",\"impl\":\"%s\",\"nodes\":%d,\"models\":%d,\"error\":\"%s\"}\n",
 			   r.be->name, nodes, r.models, err);

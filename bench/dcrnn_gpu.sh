@@ -118,13 +118,15 @@ a, b = (json.loads(s) for s in sys.argv[1:3])
 if "epoch_s" in a and "epoch_s" in b:
     print(json.dumps({"bench": "dcrnn_gpu_many", "nodes": 50, "models": 100,
                       "tf32": sys.argv[3] == "1",
-                      "ratio_100_to_1": round(b["epoch_s"] / a["epoch_s"], 2), "target": 10}))
+                      "ratio_100_to_1": round(b["epoch_s"] / a["epoch_s"], 2), "target": 10,
+                      "tflops_1": a.get("tflops"), "tflops_100": b.get("tflops")}))
 PY
 }
 
 # One model's step at N = 50 is mostly float32 GEMM work, so 100 models
-# cost nearly 100 times its products; TF32 tensor cores are timed too (the
-# parity stage shows whether their rounding holds)
+# cost nearly 100 times its products: the ratio is 100 times one model's
+# achieved TFLOP/s over 100 models' (tflops_1, tflops_100). TF32 tensor
+# cores are timed too (the parity stage shows whether their rounding holds)
 stage_many() {
     local one many tf32
     for tf32 in 0 1; do
