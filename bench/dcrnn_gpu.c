@@ -13,7 +13,9 @@
  * steps first warm up and capture the CUDA graphs of both batch sizes (a
  * training keeps its context, so the epochs after its first replay them).
  * The CUDA steps replay graphs (a failed capture is an error), or with
- * INFORMER_CUDA_GRAPHS=0 run eagerly.
+ * INFORMER_CUDA_GRAPHS=0 run eagerly.  The CPU backend runs batch shards
+ * on OPENBLAS_NUM_THREADS threads (default: all cores), as training jobs
+ * do with their thread count.
  */
 #include <math.h>
 #include <stdint.h>
@@ -21,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "backend.h"
 #include "informer_cuda.h"
@@ -170,7 +173,11 @@ main(int argc, char **argv)
 	char		err[512] = "";
 	uint64_t	s = 7;
 
+	const char *blas_threads = getenv("OPENBLAS_NUM_THREADS");
+	int			threads = blas_threads ? atoi(blas_threads) : (int) sysconf(_SC_NPROCESSORS_ONLN);
+
 	r.be = strcmp(which, "cpu") == 0 ? dcrnn_backend_cpu() : informer_cuda_backend();
+	dcrnn_set_threads(threads);
 	r.models = argc > 3 ? atoi(argv[3]) : 1;
 	dcrnn_config_default(&r.cfg, nodes);
 	r.windows = buckets - r.cfg.history - r.cfg.horizon + 1;
@@ -219,11 +226,12 @@ main(int argc, char **argv)
 
 	if (rc == 0)
 		printf("{\"bench\":\"dcrnn_gpu\",\"impl\":\"%s\",\"graphs\":%s,\"nodes\":%d,\"models\":%d,"
-			   "\"units\":%d,\"layers\":%d,\"k\":%d,\"batch\":%d,\"buckets\":%d,\"windows\":%d,"
+			   "\"threads\":%d,\"units\":%d,\"layers\":%d,\"k\":%d,\"batch\":%d,"
+			   "\"buckets\":%d,\"windows\":%d,"
 			   "\"batches_timed\":%d,\"batches\":%d,\"epoch_s\":%.4f,\"step_ms\":%.3f,"
 			   "\"epoch_tflop\":%.3f,\"tflops\":%.2f,\"mean_loss\":%.4f}\n",
 			   r.be->name, strcmp(r.be->name, "cuda") == 0 && !eager ? "true" : "false",
-			   nodes, r.models, r.cfg.units, r.cfg.layers, r.cfg.max_diffusion, r.cfg.batch, buckets,
+			   nodes, r.models, threads, r.cfg.units, r.cfg.layers, r.cfg.max_diffusion, r.cfg.batch, buckets,
 			   r.windows, timed, batches, epoch_s, 1e3 * train_s / timed,
 			   flop * 1e-12, flop * 1e-12 / epoch_s, loss_sum / timed);
 	else
