@@ -93,12 +93,44 @@ class Dcrnn(torch.nn.Module):
         return torch.stack(out)
 
 
+def optimizer(model):
+    """Adam as the C trainer runs it: lr 0.01, epsilon 1e-3 outside the root."""
+    return torch.optim.Adam(model.parameters(), lr=0.01, eps=1e-3)
+
+
+def mae(pred, y):
+    """The training loss: mean absolute error in model space."""
+    return (pred - y).abs().mean()
+
+
+def train_step(model, opt, x, y, coins, max_norm=5.0):
+    """One step: forward with scheduled-sampling coins, MAE, backward,
+    clipping at max_norm, Adam.  Returns (loss, norm before clipping, forecast)."""
+    opt.zero_grad()
+    pred = model(x, y, coins)
+    loss = mae(pred, y)
+    loss.backward()
+    norm = torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm)
+    opt.step()
+    return loss, norm, pred
+
+
 def supports_of(n, gen):
     w = (torch.rand(n, n, generator=gen) < 3.0 / n).float() * (1 + torch.rand(n, n, generator=gen))
     w.fill_diagonal_(0)
     fwd = w / w.sum(1, keepdim=True).clamp(min=1e-12)
     bwd = w.t() / w.t().sum(1, keepdim=True).clamp(min=1e-12)
     return [fwd.t().contiguous(), bwd.t().contiguous()]
+
+
+def take_device(argv):
+    """The device of "--device NAME" in argv (removed from it), else the CPU."""
+    if "--device" not in argv:
+        return torch.device("cpu")
+    i = argv.index("--device")
+    device = torch.device(argv[i + 1])
+    del argv[i:i + 2]
+    return device
 
 
 def sync(device):
@@ -108,11 +140,7 @@ def sync(device):
 
 def main():
     argv = sys.argv[1:]
-    device = torch.device("cpu")
-    if "--device" in argv:
-        i = argv.index("--device")
-        device = torch.device(argv[i + 1])
-        del argv[i:i + 2]
+    device = take_device(argv)
     sparse = "--sparse" in argv
     if sparse:
         argv.remove("--sparse")
@@ -128,7 +156,7 @@ def main():
     series = series.to(device)
     supports = [s.to_sparse() if sparse else s for s in supports_of(nodes, gen)]
     model = Dcrnn([s.to(device) for s in supports]).to(device)
-    opt = torch.optim.Adam(model.parameters(), lr=0.01, eps=1e-3)
+    opt = optimizer(model)
     windows = buckets - HISTORY - HORIZON + 1
     batches = (windows + BATCH - 1) // BATCH
     timed = max_batches if 0 < max_batches < batches else batches
@@ -140,19 +168,14 @@ def main():
         return win[:HISTORY], win[HISTORY:]
 
     x, y = batch(0)                               # warm-up, untimed
-    (model(x, y, [False] * HORIZON) - y).abs().mean().backward()
+    mae(model(x, y, [False] * HORIZON), y).backward()
     sync(device)
     t0 = time.perf_counter()
     loss_sum = 0.0
     for i in range(timed):
         x, y = batch(i)
         coins = (torch.rand(HORIZON, generator=gen) < 0.5).tolist()
-        opt.zero_grad()
-        loss = (model(x, y, coins) - y).abs().mean()
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
-        opt.step()
-        loss_sum += loss.item()
+        loss_sum += train_step(model, opt, x, y, coins)[0].item()
     sync(device)
     train_s = time.perf_counter() - t0
     t0 = time.perf_counter()
