@@ -83,6 +83,10 @@ $(BUILD)/dcrnn_parity: test/parity/main.c $(PARITY_SRC) test/parity/parity.h $(C
 	$(CORE_CC) $(CORE_FLAGS) -Itest/parity -o $@ test/parity/main.c $(PARITY_SRC) \
 		$(CORE_LIB) $(BLAS_LIBS) -lm
 
+# build/torch_export DIR: training steps of the C model for test/torch/check.py
+$(BUILD)/torch_export: test/torch/export.c $(CORE_LIB)
+	$(CORE_CC) $(CORE_FLAGS) -o $@ $< $(CORE_LIB) $(BLAS_LIBS) -lm
+
 # build/dcrnn_epoch: one training epoch and inference timed (bench/dcrnn_epoch.c)
 $(BUILD)/dcrnn_epoch: bench/dcrnn_epoch.c bench/bench_flops.h bench/bench.h $(CORE_LIB)
 	$(CORE_CC) $(CORE_FLAGS) -o $@ $< $(CORE_LIB) $(BLAS_LIBS) -lm
