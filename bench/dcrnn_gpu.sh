@@ -8,7 +8,8 @@
 #                                     build/gpu-debs, fixtures into build/gpu-data
 #   bash bench/dcrnn_gpu.sh build     there: core, CUDA objects, tests, benchmark
 #   bash bench/dcrnn_gpu.sh parity    parity tests (build/gpu/cuda_tests), also with TF32,
-#                                     the driver's CUDA tests (core_tests) + CPU fixtures
+#                                     the driver's CUDA tests (core_tests) + CPU fixtures,
+#                                     the PyTorch baseline against the C model on the GPU
 #   bash bench/dcrnn_gpu.sh sanitize  the parity tests under compute-sanitizer
 #                                     memcheck and racecheck (280 s each at most)
 #   bash bench/dcrnn_gpu.sh epochs    N = 51, 207 (METR-LA's size), 325: CUDA with
@@ -61,7 +62,7 @@ stage_prepare() {
 }
 
 stage_build() {
-    mk $B/libinformer_core.a $B/core_tests $B/dcrnn_parity $B/cuda_tests $B/dcrnn_gpu $B/train_group \
+    mk $B/libinformer_core.a $B/core_tests $B/dcrnn_parity $B/cuda_tests $B/dcrnn_gpu $B/train_group $B/torch_export \
         >"$LOGS/build.log" 2>&1 && mk informer_cuda.so >>"$LOGS/build.log" 2>&1
     local rc=$?
     echo "{\"bench\":\"cuda_build\",\"rc\":$rc,\"warnings\":$(grep -ci warning "$LOGS/build.log"),\"log\":\"$LOGS/build.log\"}"
@@ -82,6 +83,11 @@ stage_parity() {
     tally core_cuda "$LOGS/core_cuda.log"
     $B/dcrnn_parity "$DATA/dcrnn-parity/tiny_f32" "$DATA/dcrnn-parity/tiny_f64" >"$LOGS/cpu_parity.log" 2>&1
     tally cpu_parity "$LOGS/cpu_parity.log"
+    # the PyTorch baseline of "epochs" computes the C model's numbers, on the GPU
+    mkdir -p $B/torch_export_out
+    { $B/torch_export $B/torch_export_out && python3 test/torch/check.py $B/torch_export_out --device cuda; } \
+        >"$LOGS/torch_baseline.log" 2>&1 || echo "not ok - torch baseline check exited with $?" >>"$LOGS/torch_baseline.log"
+    tally torch_baseline "$LOGS/torch_baseline.log"
 }
 
 # the kernels' tests; "errors" is left out, as its out-of-memory case fails a
