@@ -85,7 +85,8 @@ stage_parity() {
     tally cpu_parity "$LOGS/cpu_parity.log"
     # the PyTorch baseline of "epochs" computes the C model's numbers, on the GPU
     mkdir -p $B/torch_export_out
-    { $B/torch_export $B/torch_export_out && python3 test/torch/check.py $B/torch_export_out --device cuda; } \
+    { $B/torch_export $B/torch_export_out && python3 test/torch/check.py $B/torch_export_out --device cuda &&
+        python3 test/torch/check.py $B/torch_export_out --device cuda --sparse; } \
         >"$LOGS/torch_baseline.log" 2>&1 || echo "not ok - torch baseline check exited with $?" >>"$LOGS/torch_baseline.log"
     tally torch_baseline "$LOGS/torch_baseline.log"
 }

@@ -133,6 +133,14 @@ def take_device(argv):
     return device
 
 
+def take_flag(argv, name):
+    """Whether argv holds the flag name; removes it."""
+    if name not in argv:
+        return False
+    argv.remove(name)
+    return True
+
+
 def sync(device):
     if device.type == "cuda":
         torch.cuda.synchronize()
@@ -141,9 +149,7 @@ def sync(device):
 def main():
     argv = sys.argv[1:]
     device = take_device(argv)
-    sparse = "--sparse" in argv
-    if sparse:
-        argv.remove("--sparse")
+    sparse = take_flag(argv, "--sparse")
     nodes = int(argv[0]) if len(argv) > 0 else 51
     threads = int(argv[1]) if len(argv) > 1 else 2
     max_batches = int(argv[2]) if len(argv) > 2 else 0

@@ -2,7 +2,8 @@
 # torch_baseline.sh -- the PyTorch baseline of the DCRNN benchmarks
 # (bench/dcrnn_torch.py) runs the same model as the C code: a few training
 # steps exported by build/torch_export are replayed in PyTorch and compared
-# (test/torch/check.py), on the CPU and, where torch sees one, on a GPU.
+# (test/torch/check.py), with dense and with sparse supports, on the CPU
+# and, where torch sees one, on a GPU.
 # Skips where no python3 has torch (CI installs none: it is large and only
 # the benchmarks use it).
 . "$REPO/test/lib/tap.sh"
@@ -23,7 +24,10 @@ if ! make -s -C "$REPO" build/torch_export >"$dir.log" 2>&1 || ! "$REPO/build/to
     not_ok "$name: build/torch_export writes the C model's steps"
     exit 0
 fi
-"$py" "$REPO/test/torch/check.py" "$dir" || echo "# check.py exited with $?"
-if "$py" -c 'import sys, torch; sys.exit(not torch.cuda.is_available())' 2>/dev/null; then
-    "$py" "$REPO/test/torch/check.py" "$dir" --device cuda || echo "# check.py on the GPU exited with $?"
-fi
+devices=cpu
+"$py" -c 'import sys, torch; sys.exit(not torch.cuda.is_available())' 2>/dev/null && devices="cpu cuda"
+for dev in $devices; do
+    for sup in "" --sparse; do
+        "$py" "$REPO/test/torch/check.py" "$dir" --device $dev $sup || echo "# check.py --device $dev $sup exited with $?"
+    done
+done

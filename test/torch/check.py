@@ -8,7 +8,10 @@ model's within float32 tolerance.  Torch autograd is then an independent
 check of the C backward pass in the production diffusion mode (plain
 powers), and the benchmarks time the same model in both.
 
-    python3 test/torch/check.py DIR [--device cuda]
+    python3 test/torch/check.py DIR [--device cuda] [--sparse]
+
+--sparse gives the baseline its supports as torch sparse tensors, the
+benchmarks' --sparse variant (torch.sparse.mm); by default they are dense.
 
 Prints TAP lines; exit status 0 when every comparison holds.
 """
@@ -27,6 +30,7 @@ import dcrnn_torch as base  # noqa: E402
 # diffusion by dense products in torch, by sparse rows in C).
 TOL = {"forecast": 1e-5, "gradient": 1e-5, "loss": 1e-5, "norm": 1e-5, "update": 1e-3}
 failed = 0
+label = "torch baseline"        # with its supports and device, set by main
 
 
 def load(d, name, shape, dtype=numpy.float32):
@@ -42,8 +46,8 @@ def compare(what, kind, got, want):
     err = numpy.abs(got - want).max() / scale
     ok = bool(err <= TOL[kind])      # NaN fails
     failed += not ok
-    print("%sok - torch baseline equals the C model: %s (relative error %.2e, tolerance %.0e)"
-          % ("" if ok else "not ", what, err, TOL[kind]))
+    print("%sok - %s equals the C model: %s (relative error %.2e, tolerance %.0e)"
+          % ("" if ok else "not ", label, what, err, TOL[kind]))
 
 
 def torch_params(model):
@@ -62,10 +66,10 @@ def slices(meta, flat):
             for t in meta["tensors"]}
 
 
-def build(d, meta, device):
+def build(d, meta, device, sparse):
     n = meta["nodes"]
-    sup = torch.from_numpy(load(d, "supports.f32", (2, n, n)).copy()).to(device)
-    model = base.Dcrnn([sup[0], sup[1]]).to(device)
+    sup = [torch.from_numpy(s.copy()) for s in load(d, "supports.f32", (2, n, n))]
+    model = base.Dcrnn([(s.to_sparse() if sparse else s).to(device) for s in sup]).to(device)
     params = torch_params(model)
     if sorted(params) != sorted(t["name"] for t in meta["tensors"]):
         sys.exit("Bail out! the C tensor table and the baseline's parameters differ")
@@ -79,8 +83,10 @@ def build(d, meta, device):
 
 
 def main():
+    global label
     argv = sys.argv[1:]
     device = base.take_device(argv)
+    sparse = base.take_flag(argv, "--sparse")
     if len(argv) != 1:
         sys.exit(__doc__)
     d = argv[0]
@@ -95,8 +101,9 @@ def main():
     xs = torch.from_numpy(load(d, "x.f32", (steps, base.HISTORY, b, n, 1)).copy()).to(device)
     ys = torch.from_numpy(load(d, "labels.f32", (steps, base.HORIZON, b, n, 1)).copy()).to(device)
     coins = load(d, "coins.u8", (steps, base.HORIZON), numpy.uint8).astype(bool).tolist()
-    model, params = build(d, meta, device)
-    print("# %s, N = %d, batch %d, %d steps, device %s" % (d, n, b, steps, device))
+    model, params = build(d, meta, device, sparse)
+    label = "torch baseline (%s, %s supports)" % (device.type, "sparse" if sparse else "dense")
+    print("# %s, N = %d, batch %d, %d steps" % (d, n, b, steps))
 
     pred = model(xs[0], ys[0], coins[0])
     base.mae(pred, ys[0]).backward()
