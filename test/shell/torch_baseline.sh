@@ -28,6 +28,8 @@ devices=cpu
 "$py" -c 'import sys, torch; sys.exit(not torch.cuda.is_available())' 2>/dev/null && devices="cpu cuda"
 for dev in $devices; do
     for sup in "" --sparse; do
-        "$py" "$REPO/test/torch/check.py" "$dir" --device $dev $sup || echo "# check.py --device $dev $sup exited with $?"
+        # a bail-out or a crash prints no "not ok" line of its own
+        "$py" "$REPO/test/torch/check.py" "$dir" --device $dev $sup ||
+            not_ok "$name ($dev${sup:+ $sup}): check.py exited with $?"
     done
 done
