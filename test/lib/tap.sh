@@ -7,9 +7,10 @@
 ok()     { echo "ok - $*"; }
 not_ok() { echo "not ok - $*"; }
 
-# check NAME EXPECTED ACTUAL
+# check NAME EXPECTED ACTUAL: status 1 when they differ, so that a caller
+# can print what explains the failure
 check() {
-    if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1 (expected '$2', got '$3')"; fi
+    if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1 (expected '$2', got '$3')"; return 1; fi
 }
 
 # q SQL [DB]: one value, unaligned, no headers

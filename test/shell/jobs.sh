@@ -184,7 +184,10 @@ wait_for "SELECT count(*) > 0 FROM informer.jobs WHERE job_id IN ($ids) AND stat
 wait_for "SELECT count(*) FROM informer.jobs WHERE job_id IN ($ids) AND status = 'starting'" 0 30
 check "with max_worker_processes full, jobs wait queued and none fails" "true|0" \
     "$(q "SELECT bool_or(status = 'queued') || '|' || count(*) FILTER (WHERE status NOT IN ('queued', 'running'))
-            FROM informer.jobs WHERE job_id IN ($ids)")"
+            FROM informer.jobs WHERE job_id IN ($ids)")" ||
+    { q "SELECT string_agg(job_id || ' ' || status || ': ' || coalesce(error, ''), E'\\n')
+           FROM informer.jobs WHERE job_id IN ($ids) AND status NOT IN ('queued', 'running')"
+      grep -E "FATAL|no slot available|could not fork|terminated by signal" "$PG_LOG" | tail -n 5; } | sed 's/^/    /'
 grep -q "raise max_worker_processes" "$PG_LOG" && ok "  the log says to raise max_worker_processes" \
     || not_ok "  the log says to raise max_worker_processes"
 q "SELECT informer_cancel(j) FROM unnest('{$ids}'::bigint[]) j" >/dev/null
@@ -212,4 +215,5 @@ reload
 q "DROP VIEW slow_lg, slow2_a, slow2_b; DROP FUNCTION slow_rows; DROP TABLE lg, lg_b;
    DROP ROLE alice; DROP ROLE bob; DROP ROLE dave" >/dev/null
 sleep 0.5
-check "launcher logged no errors" 0 "$(launcher_errors)"
+check "launcher logged no errors" 0 "$(launcher_errors)" ||
+    grep -A3 "informer launcher ERROR" "$PG_LOG" | sed 's/^/    /'
