@@ -59,6 +59,10 @@ int64_result(const char *sql, int nargs, Oid *types, Datum *values)
  * marked the job running until after it recorded the end, so a running job
  * without a live worker is always an orphan; a starting job is one only
  * when the launcher has just started (later, reap_workers() finds them).
+ *
+ * pg_stat_activity names a background worker's type from its slot, which
+ * the postmaster fills in after fork(): a worker that got to mark its job
+ * running first shows a NULL backend_type for that moment, and is alive.
  */
 static void
 fail_orphans(bool at_start)
@@ -71,7 +75,8 @@ fail_orphans(bool at_start)
 		"restarted, while the job was ' || j.status || ')' "
 		" WHERE (j.status = 'running' OR ($1 AND j.status = 'starting')) AND NOT EXISTS ("
 		"   SELECT FROM pg_catalog.pg_stat_activity a "
-		"    WHERE a.pid = j.worker_pid AND a.backend_type = 'informer job') RETURNING 1) "
+		"    WHERE a.pid = j.worker_pid AND (a.backend_type = 'informer job' OR a.backend_type IS NULL)) "
+		"RETURNING 1) "
 		"SELECT pg_catalog.count(*) FROM f", 1, types, values);
 
 	if (n > 0)
